@@ -39,6 +39,14 @@ void dedicated_thread_dispatcher::attach(actor_cell& cell) {
 
 void dedicated_thread_dispatcher::schedule(actor_cell& cell) noexcept {
   auto* s = static_cast<slot*>(cell.dispatcher_data);
+  if (s->exit.load(std::memory_order_acquire)) {
+    // The actor has stopped and its thread is ending: what raced into the mailbox is only
+    // discarded, so do it here.
+    while (cell.run(budget_)) {
+    }
+    cell.release();
+    return;
+  }
   cell.release();  // the thread holds its own reference for as long as it runs
   s->signal.store(1, std::memory_order_seq_cst);
   if (s->parked.load(std::memory_order_seq_cst)) s->signal.notify_one();
@@ -50,8 +58,9 @@ void dedicated_thread_dispatcher::detach(actor_cell& cell) noexcept {
 }
 
 void dedicated_thread_dispatcher::loop(slot& s, actor_cell& cell) {
-  while (!s.exit.load(std::memory_order_acquire)) {
-    // Wait for work: spin, then park.
+  // The turn that stops the actor sets s.exit (detach) before it returns; turns scheduled
+  // after that run inline in schedule(), so this thread ends once it is idle.
+  while (true) {
     const auto until = std::chrono::steady_clock::now() + spin_;
     for (unsigned i = 0; s.signal.load(std::memory_order_acquire) == 0; ++i) {
       if ((i & 63) == 63 && std::chrono::steady_clock::now() >= until) {
@@ -63,11 +72,9 @@ void dedicated_thread_dispatcher::loop(slot& s, actor_cell& cell) {
       }
     }
     s.signal.store(0, std::memory_order_relaxed);
-    while (cell.run(budget_) && !s.exit.load(std::memory_order_acquire)) {
+    while (cell.run(budget_)) {
     }
-  }
-  // The actor stopped. Drain anything that raced in, then let go.
-  while (cell.run(budget_)) {
+    if (s.exit.load(std::memory_order_acquire)) break;
   }
   s.drop_owner();
   cell.release();

@@ -45,7 +45,16 @@ void thread_pool_dispatcher::schedule(actor_cell& cell) noexcept {
 void thread_pool_dispatcher::push_shared(actor_cell* cell) noexcept {
   bool wake = false;
   {
-    std::lock_guard lock(mutex_);
+    std::unique_lock lock(mutex_);
+    if (stopping_) {
+      // Only stopped actors are left after shutdown: their turns merely discard what
+      // raced into their mailboxes, so run them on the caller's thread.
+      lock.unlock();
+      while (cell->run(budget_)) {
+      }
+      cell->release();
+      return;
+    }
     ready_.push_back(cell);
     ready_size_.store(ready_.size(), std::memory_order_release);
     wake = sleeping_ > 0 && spinning_.load(std::memory_order_acquire) == 0;

@@ -6,8 +6,8 @@ namespace moeserve::actors::testing {
 namespace {
 
 TEST(Send, MessagesArriveInOrderAndChangeState) {
-  actor_system system(deterministic_config());
   event_log log;
+  actor_system system(deterministic_config());
   auto c = system.spawn<counter>(&log);
   for (int i = 1; i <= 3; ++i) EXPECT_EQ(c.send(add{i}), send_status::ok);
   system.test().run_until_idle();
