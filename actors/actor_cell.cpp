@@ -55,8 +55,8 @@ actor_cell* actor_cell::current() noexcept { return running_cell; }
 
 actor_cell* actor_cell::under_construction() noexcept { return constructing_cell; }
 
-std::unique_ptr<actor_base> actor_cell::construct_behavior(
-    actor_cell* cell, const std::function<std::unique_ptr<actor_base>()>& make) {
+std::unique_ptr<actor_base> actor_cell::construct_behavior(actor_cell* cell,
+                                                           const std::function<std::unique_ptr<actor_base>()>& make) {
   actor_cell* saved = std::exchange(constructing_cell, cell);
   try {
     auto made = make();
@@ -210,9 +210,7 @@ void actor_cell::on_failure(std::exception_ptr error) noexcept {
     system_->escalate(escalation{id_, error});
     return;
   }
-  parent->post([child = id_, error](actor_cell& p) {
-    p.behavior()->on_child_failed(child_failure{child, error});
-  });
+  parent->post([child = id_, error](actor_cell& p) { p.behavior()->on_child_failed(child_failure{child, error}); });
 }
 
 bool actor_cell::try_restart() noexcept {

@@ -15,8 +15,8 @@
 // on while references (actor_refs, dispatcher queues, timers) exist.
 #include <atomic>
 #include <chrono>
-#include <functional>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <utility>
@@ -81,7 +81,7 @@ class actor_cell {
   actor_base* behavior() const noexcept { return behavior_.get(); }
   std::uint32_t incarnation() const noexcept { return incarnation_; }
   void stop_after_handler(exit_reason reason) noexcept { stop_after_handler_ = true, stop_reason_ = reason; }
-  cell_extras& extras();  // lazily created; see actor_cell.cpp for which fields which thread may use
+  cell_extras& extras();                  // lazily created; see actor_cell.cpp for which fields which thread may use
   static actor_cell* current() noexcept;  // the cell whose handler runs on this thread, or null
 
   // Builds a behaviour for `cell` with `make`: actor_base's constructor binds to the cell
@@ -94,8 +94,8 @@ class actor_cell {
   void install(std::unique_ptr<actor_base> behavior) noexcept;
   void set_parent(actor_cell* parent) noexcept;  // takes a reference
   // The restart policy rebuilds the behaviour with this factory.
-  void set_factory(std::function<std::unique_ptr<actor_base>()> factory,
-                   std::uint32_t max_restarts, std::chrono::steady_clock::duration window);
+  void set_factory(std::function<std::unique_ptr<actor_base>()> factory, std::uint32_t max_restarts,
+                   std::chrono::steady_clock::duration window);
 
   // --- observation (any thread) ---
   actor_id id() const noexcept { return id_; }

@@ -50,9 +50,8 @@ void watch(actor_cell& watcher, actor_cell* target) {
     }
   }
   if (gone) {
-    watcher.post_guarded(watcher.incarnation(), [down = down_msg{target->id(), target->final_reason(), {}}](actor_cell& c) {
-      c.behavior()->on_down(down);
-    });
+    watcher.post_guarded(watcher.incarnation(), [down = down_msg{target->id(), target->final_reason(), {}}](
+                                                    actor_cell& c) { c.behavior()->on_down(down); });
   }
 }
 

@@ -50,11 +50,11 @@ struct escalation {
 };
 
 struct system_config {
-  unsigned worker_threads = 0;            // pool size; 0 = std::thread::hardware_concurrency()
-  std::uint32_t messages_per_turn = 64;   // fairness budget of the pool and dedicated threads
-  std::chrono::microseconds spin{50};     // how long an idle thread spins before sleeping
-  bool measure_handler_time = true;       // per-actor time in handlers (two clock reads a turn)
-  bool deterministic = false;             // no threads: test scheduler + virtual clock
+  unsigned worker_threads = 0;               // pool size; 0 = std::thread::hardware_concurrency()
+  std::uint32_t messages_per_turn = 64;      // fairness budget of the pool and dedicated threads
+  std::chrono::microseconds spin{50};        // how long an idle thread spins before sleeping
+  bool measure_handler_time = true;          // per-actor time in handlers (two clock reads a turn)
+  bool deterministic = false;                // no threads: test scheduler + virtual clock
   std::uint32_t test_messages_per_turn = 1;  // the test scheduler's budget
   // Called when a failure escalates past the top-level actors (any thread). nullptr: the
   // default, which records it (first_escalation()) and stops the system.

@@ -19,9 +19,12 @@ enum class exit_reason {
 
 constexpr std::string_view to_string(exit_reason r) noexcept {
   switch (r) {
-    case exit_reason::normal: return "normal";
-    case exit_reason::failure: return "failure";
-    case exit_reason::shutdown: return "shutdown";
+    case exit_reason::normal:
+      return "normal";
+    case exit_reason::failure:
+      return "failure";
+    case exit_reason::shutdown:
+      return "shutdown";
   }
   return "?";
 }
@@ -63,8 +66,8 @@ class dispatcher;
 
 // Options of one spawn. Everything has a sensible default.
 struct spawn_options {
-  std::string name;                 // shown in stats; empty = none
-  dispatcher* on = nullptr;         // where the actor runs; nullptr = the system's pool
+  std::string name;          // shown in stats; empty = none
+  dispatcher* on = nullptr;  // where the actor runs; nullptr = the system's pool
   supervision_policy supervision = supervision_policy::stop;
   std::uint32_t max_restarts = 3;
   std::chrono::steady_clock::duration restart_window = std::chrono::seconds(10);

@@ -7,7 +7,8 @@
 namespace moeserve::actors {
 
 test_scheduler::test_scheduler(std::uint32_t messages_per_turn)
-    : budget_(messages_per_turn == 0 ? 1 : messages_per_turn), now_(timer_clock::time_point{} + std::chrono::hours(1)) {}
+    : budget_(messages_per_turn == 0 ? 1 : messages_per_turn),
+      now_(timer_clock::time_point{} + std::chrono::hours(1)) {}
 
 test_scheduler::~test_scheduler() { clear(); }
 

@@ -28,8 +28,7 @@ class test_scheduler final : public dispatcher, public timer_service {
   void schedule(actor_cell& cell) noexcept override;
 
   timer_clock::time_point now() const override;
-  timer_id start(timer_clock::time_point first, timer_clock::duration period,
-                 std::function<bool()> fire) override;
+  timer_id start(timer_clock::time_point first, timer_clock::duration period, std::function<bool()> fire) override;
   void cancel(timer_id id) noexcept override;
 
   // Runs one turn of the first ready actor. False if none was ready.

@@ -25,8 +25,7 @@ namespace moeserve::actors {
 
 class thread_pool_dispatcher final : public dispatcher {
  public:
-  thread_pool_dispatcher(unsigned threads, std::uint32_t messages_per_turn,
-                         std::chrono::microseconds spin);
+  thread_pool_dispatcher(unsigned threads, std::uint32_t messages_per_turn, std::chrono::microseconds spin);
   ~thread_pool_dispatcher() override;  // shutdown()
 
   void schedule(actor_cell& cell) noexcept override;

@@ -2,8 +2,7 @@
 
 namespace moeserve::actors {
 
-timer_id timer_queue::add(timer_clock::time_point deadline, timer_clock::duration period,
-                          std::function<bool()> fire) {
+timer_id timer_queue::add(timer_clock::time_point deadline, timer_clock::duration period, std::function<bool()> fire) {
   const timer_id id = next_id_++;
   ordered_.emplace(key{deadline, id}, timer_entry{id, deadline, period, std::move(fire)});
   live_.emplace(id, deadline);

@@ -20,8 +20,7 @@ class timer_service {
   virtual timer_clock::time_point now() const = 0;
   // Starts a timer firing at `first`, then every `period` if period > 0 while fire()
   // returns true. Any thread.
-  virtual timer_id start(timer_clock::time_point first, timer_clock::duration period,
-                         std::function<bool()> fire) = 0;
+  virtual timer_id start(timer_clock::time_point first, timer_clock::duration period, std::function<bool()> fire) = 0;
   // Any thread; a no-op for an unknown or finished timer. After it returns the timer will
   // not fire again (a firing already running on the service thread may still complete).
   virtual void cancel(timer_id id) noexcept = 0;
@@ -32,8 +31,7 @@ class thread_timer_service final : public timer_service {
   thread_timer_service();
   ~thread_timer_service() override;  // shutdown()
   timer_clock::time_point now() const override { return timer_clock::now(); }
-  timer_id start(timer_clock::time_point first, timer_clock::duration period,
-                 std::function<bool()> fire) override;
+  timer_id start(timer_clock::time_point first, timer_clock::duration period, std::function<bool()> fire) override;
   void cancel(timer_id id) noexcept override;
   // Ends the thread; pending timers are dropped without firing. Idempotent.
   void shutdown();

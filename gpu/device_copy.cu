@@ -64,8 +64,8 @@ void device_copy(void* dst, const void* src, std::size_t bytes, cudaStream_t str
     head = std::min<std::size_t>(bytes, (16 - s % 16) % 16);  // bytes until both are aligned
     const std::size_t vectors = (bytes - head) / 16;
     if (vectors != 0) {
-      copy_vectors<<<grid_for(vectors), threads_per_block, 0, stream>>>(
-          reinterpret_cast<const uint4*>(s + head), reinterpret_cast<uint4*>(d + head), vectors);
+      copy_vectors<<<grid_for(vectors), threads_per_block, 0, stream>>>(reinterpret_cast<const uint4*>(s + head),
+                                                                        reinterpret_cast<uint4*>(d + head), vectors);
       MOESERVE_CUDA_CHECK(cudaGetLastError());
     }
     const std::size_t done = head + vectors * 16;

@@ -14,8 +14,8 @@ namespace moeserve::gpu {
 void device_copy(void* dst, const void* src, std::size_t bytes, cudaStream_t stream);
 
 struct copy_bandwidth {
-  std::size_t bytes = 0;      // size of one buffer
-  double median_seconds = 0;  // one copy
+  std::size_t bytes = 0;        // size of one buffer
+  double median_seconds = 0;    // one copy
   double bytes_per_second = 0;  // 2 * bytes / median_seconds (read + write)
 };
 

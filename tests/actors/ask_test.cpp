@@ -43,12 +43,13 @@ class asker : public actor<asker_protocol> {
   explicit asker(std::vector<std::string>* outcomes) : outcomes_(outcomes) {}
   void receive(asker_protocol& m) override {
     auto& a = std::get<ask_it>(m);
-    ask<int>(a.target, a.timeout, [](reply_to<int> r) { return hold{std::move(r)}; },
-             [this](ask_result<int> r) {
-               const bool own_context = actor_cell::current() == &cell();
-               outcomes_->push_back((r ? std::to_string(r.value()) : std::string(to_string(r.error()))) +
-                                    (own_context ? "" : " (wrong context)"));
-             });
+    ask<int>(
+        a.target, a.timeout, [](reply_to<int> r) { return hold{std::move(r)}; },
+        [this](ask_result<int> r) {
+          const bool own_context = actor_cell::current() == &cell();
+          outcomes_->push_back((r ? std::to_string(r.value()) : std::string(to_string(r.error()))) +
+                               (own_context ? "" : " (wrong context)"));
+        });
   }
 
  private:

@@ -14,7 +14,8 @@ TEST(Lifecycle, ShutdownStopsActorsNewestFirstOneAtATime) {
   system.test().run_until_idle();
   system.stop();
   EXPECT_TRUE(system.join());
-  EXPECT_EQ(log.snapshot(), (std::vector<std::string>{"a: start", "b: start", "c: start", "c: stop", "b: stop", "a: stop"}));
+  EXPECT_EQ(log.snapshot(),
+            (std::vector<std::string>{"a: start", "b: start", "c: start", "c: stop", "b: stop", "a: stop"}));
   EXPECT_EQ(system.live_actors(), 0u);
 }
 
@@ -27,7 +28,8 @@ TEST(Lifecycle, DrainHandlesQueuedMessagesBeforeStopping) {
   system.stop(stop_mode::drain);
   EXPECT_EQ(c.send(add{3}), send_status::actor_stopped);  // refused once stopping
   system.join();
-  EXPECT_EQ(log.snapshot(), (std::vector<std::string>{"counter: start", "counter: add 1", "counter: add 2", "counter: stop"}));
+  EXPECT_EQ(log.snapshot(),
+            (std::vector<std::string>{"counter: start", "counter: add 1", "counter: add 2", "counter: stop"}));
 }
 
 TEST(Lifecycle, DropDiscardsQueuedMessagesAsDeadLetters) {

@@ -11,7 +11,8 @@ TEST(Send, MessagesArriveInOrderAndChangeState) {
   auto c = system.spawn<counter>(&log);
   for (int i = 1; i <= 3; ++i) EXPECT_EQ(c.send(add{i}), send_status::ok);
   system.test().run_until_idle();
-  EXPECT_EQ(log.snapshot(), (std::vector<std::string>{"counter: start", "counter: add 1", "counter: add 2", "counter: add 3"}));
+  EXPECT_EQ(log.snapshot(),
+            (std::vector<std::string>{"counter: start", "counter: add 1", "counter: add 2", "counter: add 3"}));
   EXPECT_EQ(ask_total(system, c), 6);
 }
 

@@ -71,8 +71,7 @@ class counter : public actor<counter_protocol> {
                             total_ += a.n;
                             note("add " + std::to_string(a.n));
                           },
-                          [&](get& g) { g.reply.send(total_); },
-                          [&](fail& f) { throw std::runtime_error(f.what); },
+                          [&](get& g) { g.reply.send(total_); }, [&](fail& f) { throw std::runtime_error(f.what); },
                           [&](stop_now&) { stop(); }},
                m);
   }

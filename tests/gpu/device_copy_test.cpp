@@ -26,8 +26,8 @@ void check_copy(std::size_t bytes, std::size_t src_offset, std::size_t dst_offse
   MOESERVE_CUDA_CHECK(cudaMemcpy(back.data(), dst.get(), back.size(), cudaMemcpyDeviceToHost));
   for (std::size_t i = 0; i < slack + dst_offset; ++i) ASSERT_EQ(back[i], guard) << "byte before the copy at " << i;
   for (std::size_t i = 0; i < bytes; ++i) {
-    ASSERT_EQ(back[slack + dst_offset + i], host[i]) << "byte " << i << " of " << bytes << " (src+" << src_offset
-                                                     << ", dst+" << dst_offset << ")";
+    ASSERT_EQ(back[slack + dst_offset + i], host[i])
+        << "byte " << i << " of " << bytes << " (src+" << src_offset << ", dst+" << dst_offset << ")";
   }
   for (std::size_t i = slack + dst_offset + bytes; i < back.size(); ++i) ASSERT_EQ(back[i], guard) << "after, at " << i;
 }

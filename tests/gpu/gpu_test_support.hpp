@@ -9,9 +9,9 @@
 
 namespace moeserve::gpu::testing {
 
-#define MOESERVE_REQUIRE_CUDA_DEVICE()                                                \
-  do {                                                                                \
-    const auto inventory = ::moeserve::gpu::list_devices();                            \
+#define MOESERVE_REQUIRE_CUDA_DEVICE()                                                      \
+  do {                                                                                      \
+    const auto inventory = ::moeserve::gpu::list_devices();                                 \
     if (inventory.devices.empty()) GTEST_SKIP() << "no CUDA device: " << inventory.problem; \
   } while (0)
 
