@@ -56,7 +56,10 @@ actor_cell* actor_system::spawn_cell(const spawn_options& options, actor_cell* p
   try {
     cell->install(actor_cell::construct_behavior(cell, make));
     if (restart_factory) cell->set_factory(std::move(restart_factory), options.max_restarts, options.restart_window);
-    if (parent != nullptr && &parent->system() == this) cell->set_parent(parent);
+    // Only escalation needs the parent; others stay small (no extras).
+    if (options.supervision == supervision_policy::escalate && parent != nullptr && &parent->system() == this) {
+      cell->set_parent(parent);
+    }
     where.attach(*cell);
   } catch (...) {
     cell->release();
