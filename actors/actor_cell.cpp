@@ -36,8 +36,21 @@ actor_cell::actor_cell(actor_system& system, actor_id id, dispatcher& where, con
       id_(id),
       system_(&system),
       dispatcher_(&where),
-      supervision_(static_cast<std::uint8_t>(opts.supervision)) {
+      supervision_(static_cast<std::uint8_t>(opts.supervision)),
+      timed_(system.measures_handler_time()) {
   if (!opts.name.empty()) extras().name = opts.name;
+  auto start = [](actor_cell& cell) { cell.behavior()->on_start(); };
+  queue_.push(new callback_node<decltype(start)>(start));  // counted by pending_'s initial 1
+}
+
+void actor_cell::publish() noexcept {
+  add_ref();  // handed to the dispatcher
+  dispatcher_->schedule(*this);
+}
+
+std::string actor_cell::final_error() const {
+  cell_extras* x = extras_.load(std::memory_order_acquire);
+  return x != nullptr ? x->final_error : std::string();
 }
 
 actor_cell::~actor_cell() {
@@ -99,7 +112,8 @@ void actor_cell::set_factory(std::function<std::unique_ptr<actor_base>()> factor
 }
 
 std::int64_t actor_cell::mailbox_depth() const noexcept {
-  return std::max<std::int64_t>(0, pending_.load(std::memory_order_relaxed));
+  return std::max<std::int64_t>(
+      0, pending_.load(std::memory_order_relaxed) - turn_taken_.load(std::memory_order_relaxed));
 }
 
 // --- sending ---
@@ -122,6 +136,7 @@ send_status actor_cell::enqueue_user(message_node* node, bool keep_on_refusal) n
   if (capacity_ != 0) {
     if (bound_used_.fetch_add(1, std::memory_order_relaxed) >= capacity_) {
       bound_used_.fetch_sub(1, std::memory_order_relaxed);
+      rejected_.fetch_add(1, std::memory_order_relaxed);
       if (!keep_on_refusal) delete node;
       return send_status::mailbox_full;
     }
@@ -149,9 +164,10 @@ void actor_cell::discard(message_node* node) noexcept {
 }
 
 void actor_cell::request_stop(stop_mode mode, exit_reason reason) noexcept {
+  // A drop request also hurries a stop already under way.
+  if (mode == stop_mode::drop) drop_queued_.store(true, std::memory_order_release);
   std::uint8_t expected = running_state;
   if (!lifecycle_.compare_exchange_strong(expected, stopping_state, std::memory_order_acq_rel)) return;
-  if (mode == stop_mode::drop) drop_queued_.store(true, std::memory_order_release);
   post([reason](actor_cell& cell) { cell.finish_stop(reason, {}); });
 }
 
@@ -159,7 +175,7 @@ void actor_cell::request_stop(stop_mode mode, exit_reason reason) noexcept {
 
 bool actor_cell::run(std::uint32_t budget) noexcept {
   running_scope scope(this);
-  const bool timed = system_->measures_handler_time();
+  const bool timed = timed_;
   const auto started = timed ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point{};
   std::int64_t taken = 0;
   std::uint64_t handled = 0;
@@ -167,6 +183,7 @@ bool actor_cell::run(std::uint32_t budget) noexcept {
     auto* node = static_cast<message_node*>(queue_.pop());
     if (node == nullptr) break;
     ++taken;
+    turn_taken_.store(taken, std::memory_order_relaxed);
     if (node->bounded) bound_used_.fetch_sub(1, std::memory_order_relaxed);
     if (lifecycle_.load(std::memory_order_relaxed) == stopped_state ||
         (node->user && drop_queued_.load(std::memory_order_relaxed))) {
@@ -187,6 +204,7 @@ bool actor_cell::run(std::uint32_t budget) noexcept {
                       std::memory_order_relaxed);
   }
   const std::int64_t left = pending_.fetch_sub(taken, std::memory_order_acq_rel) - taken;
+  turn_taken_.store(0, std::memory_order_relaxed);
   return left > 0;
 }
 
@@ -216,7 +234,7 @@ void actor_cell::on_failure(std::exception_ptr error) noexcept {
 bool actor_cell::try_restart() noexcept {
   cell_extras& x = extras();
   if (!x.factory) return false;
-  const auto now = std::chrono::steady_clock::now();
+  const auto now = system_->timers().now();  // virtual in a deterministic system
   std::erase_if(x.restart_times, [&](auto t) { return now - t > x.restart_window; });
   if (x.restart_times.size() >= x.max_restarts) return false;
   x.restart_times.push_back(now);
@@ -249,7 +267,10 @@ bool actor_cell::try_restart() noexcept {
 void actor_cell::cancel_timers() noexcept {
   cell_extras* x = extras_.load(std::memory_order_acquire);
   if (x == nullptr) return;
-  for (timer_id t : x->timers) system_->timers().cancel(t);
+  for (auto& t : x->timers) {
+    t->cancelled = true;
+    system_->timers().cancel(t->id);
+  }
   x->timers.clear();
 }
 
@@ -270,6 +291,7 @@ void actor_cell::finish_stop(exit_reason reason, std::string error) noexcept {
   behavior_.reset();
   ++incarnation_;
   stop_reason_ = reason;
+  if (!error.empty()) extras().final_error = error;
   lifecycle_.store(stopped_state, std::memory_order_release);
   notify_watchers(down_msg{id_, reason, std::move(error)});
   dispatcher_->detach(*this);

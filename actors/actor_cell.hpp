@@ -10,6 +10,10 @@
 // cell is idle until the next 0 -> 1 transition. Hence a cell is never run by two threads
 // at once, and every message is seen by some turn.
 //
+// Publication. A new cell is born holding its start message (pending_ == 1) without being
+// scheduled, so whatever its constructor sends (to itself, timers, asks) only queues up;
+// publish() hands it to its dispatcher once spawn has finished setting it up.
+//
 // Lifecycle: running -> stopping (user messages refused; queued ones drain or drop) ->
 // stopped (behaviour destroyed, watchers told, everything further dropped). The cell lives
 // on while references (actor_refs, dispatcher queues, timers) exist.
@@ -92,6 +96,8 @@ class actor_cell {
 
   // --- set up by actor_system::spawn before the cell is published ---
   void install(std::unique_ptr<actor_base> behavior) noexcept;
+  // Schedules the cell for its first turn (on_start). Called once, last.
+  void publish() noexcept;
   void set_parent(actor_cell* parent) noexcept;  // takes a reference
   // The restart policy rebuilds the behaviour with this factory.
   void set_factory(std::function<std::unique_ptr<actor_base>()> factory, std::uint32_t max_restarts,
@@ -107,9 +113,11 @@ class actor_cell {
   std::uint64_t processed() const noexcept { return processed_.load(std::memory_order_relaxed); }
   std::uint64_t handler_ns() const noexcept { return handler_ns_.load(std::memory_order_relaxed); }
   std::uint64_t dropped() const noexcept { return dropped_.load(std::memory_order_relaxed); }
+  std::uint64_t rejected() const noexcept { return rejected_.load(std::memory_order_relaxed); }
   std::uint32_t restarts() const noexcept { return restarts_.load(std::memory_order_relaxed); }
-  // Why the actor ended; meaningful once stopped() (acquire) is true.
+  // Why the actor ended, and the failure's message; meaningful once stopped() is true.
   exit_reason final_reason() const noexcept { return stop_reason_; }
+  std::string final_error() const;
 
   // Intrusive links of the system's registry, guarded by its mutex.
   actor_cell* registry_prev = nullptr;
@@ -131,7 +139,7 @@ class actor_cell {
 
   // Producers' line: mailbox head and the scheduling count.
   mpsc_queue queue_;
-  std::atomic<std::int64_t> pending_{0};
+  std::atomic<std::int64_t> pending_{1};  // the start message, queued by the constructor
   std::atomic<std::uint32_t> refs_{1};
   std::atomic<std::uint8_t> lifecycle_{running_state};
   std::atomic<bool> drop_queued_{false};
@@ -146,11 +154,14 @@ class actor_cell {
   std::unique_ptr<actor_base> behavior_;
   std::atomic<cell_extras*> extras_{nullptr};
   // Statistics, written by turns, read anywhere.
+  std::atomic<std::int64_t> turn_taken_{0};  // taken by the turn in progress (for mailbox_depth)
   std::atomic<std::uint64_t> processed_{0};
   std::atomic<std::uint64_t> handler_ns_{0};
   std::atomic<std::uint64_t> dropped_{0};
+  std::atomic<std::uint64_t> rejected_{0};
   std::atomic<std::uint32_t> restarts_{0};
   std::uint8_t supervision_;
+  bool timed_;  // measure time in turns (the system's setting, copied)
 };
 
 // An owning pointer to a cell (one reference), for the runtime's own callbacks.

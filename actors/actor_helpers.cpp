@@ -10,30 +10,36 @@ namespace moeserve::actors::detail {
 
 timer_handle start_timer(actor_cell& cell, timer_clock::duration first, timer_clock::duration period,
                          std::function<void()> fn) {
-  struct shared_timer {
-    timer_id id = 0;
-    bool once;
-    std::function<void()> fn;
-  };
-  auto t = std::make_shared<shared_timer>(shared_timer{0, period <= timer_clock::duration::zero(), std::move(fn)});
+  auto t = std::make_shared<actor_timer>();
+  t->once = period <= timer_clock::duration::zero();
+  t->fn = std::move(fn);
   timer_service& timers = cell.system().timers();
   const std::uint32_t incarnation = cell.incarnation();
   // The timer may fire on the service thread before id is stored, but its callback runs in
   // this actor's context, which is busy until the current handler returns.
   t->id = timers.start(timers.now() + first, period, [target = cell_ref(&cell), incarnation, t] {
+    if (t->queued.exchange(true, std::memory_order_acq_rel)) return true;  // one firing waits already
     return target->post_guarded(incarnation, [t](actor_cell& c) {
-      if (t->once) std::erase(c.extras().timers, t->id);
+      t->queued.store(false, std::memory_order_release);
+      if (t->cancelled) return;
+      if (t->once) std::erase(c.extras().timers, t);
       t->fn();
     });
   });
-  cell.extras().timers.push_back(t->id);
+  cell.extras().timers.push_back(t);
   return timer_handle{t->id};
 }
 
 void cancel_timer(actor_cell& cell, timer_handle handle) noexcept {
   if (handle.id == 0) return;
-  cell.system().timers().cancel(handle.id);
-  std::erase(cell.extras().timers, handle.id);
+  auto& timers = cell.extras().timers;
+  for (auto it = timers.begin(); it != timers.end(); ++it) {
+    if ((*it)->id != handle.id) continue;
+    (*it)->cancelled = true;
+    cell.system().timers().cancel(handle.id);
+    timers.erase(it);
+    return;
+  }
 }
 
 void watch(actor_cell& watcher, actor_cell* target) {
@@ -50,8 +56,9 @@ void watch(actor_cell& watcher, actor_cell* target) {
     }
   }
   if (gone) {
-    watcher.post_guarded(watcher.incarnation(), [down = down_msg{target->id(), target->final_reason(), {}}](
-                                                    actor_cell& c) { c.behavior()->on_down(down); });
+    down_msg down{target->id(), target->final_reason(), target->final_error()};
+    watcher.post_guarded(watcher.incarnation(),
+                         [down = std::move(down)](actor_cell& c) { c.behavior()->on_down(down); });
   }
 }
 

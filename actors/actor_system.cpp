@@ -60,24 +60,34 @@ actor_cell* actor_system::spawn_cell(const spawn_options& options, actor_cell* p
     if (options.supervision == supervision_policy::escalate && parent != nullptr && &parent->system() == this) {
       cell->set_parent(parent);
     }
-    where.attach(*cell);
   } catch (...) {
     cell->release();
     throw;
   }
+  {
+    std::lock_guard lock(registry_mutex_);
+    // Checked again under the lock: a stop that ran meanwhile would never reach this actor.
+    if (stopping_.load(std::memory_order_relaxed)) {
+      cell->release();
+      return nullptr;
+    }
+    cell->registry_prev = newest_;
+    if (newest_ != nullptr) newest_->registry_next = cell;
+    newest_ = cell;
+    ++live_;
+  }
+  try {
+    where.attach(*cell);
+  } catch (...) {
+    unlink(*cell);
+    throw;
+  }
   cell->add_ref();  // the caller's actor_ref; the first reference is the registry's
-  std::lock_guard lock(registry_mutex_);
-  cell->registry_prev = newest_;
-  if (newest_ != nullptr) newest_->registry_next = cell;
-  newest_ = cell;
-  ++live_;
-  // Posted under the registry lock so that no stop request can overtake it.
-  cell->post([](actor_cell& c) { c.behavior()->on_start(); });
+  cell->publish();
   return cell;
 }
 
-void actor_system::actor_stopped(actor_cell& cell) noexcept {
-  bool more;
+void actor_system::unlink(actor_cell& cell) noexcept {
   {
     std::lock_guard lock(registry_mutex_);
     if (cell.registry_next != nullptr) cell.registry_next->registry_prev = cell.registry_prev;
@@ -86,18 +96,34 @@ void actor_system::actor_stopped(actor_cell& cell) noexcept {
     cell.registry_prev = cell.registry_next = nullptr;
     --live_;
     if (live_ == 0) none_left_.notify_all();
-    more = stopping_.load(std::memory_order_relaxed);
   }
-  cell.release();  // the registry's reference (the running turn holds another)
-  if (more) stop_next();
+  cell.release();  // the registry's reference
+}
+
+void actor_system::actor_stopped(actor_cell& cell) noexcept {
+  unlink(cell);  // the running turn still holds a reference
+  if (stopping()) stop_next();
 }
 
 void actor_system::stop(stop_mode mode) {
+  actor_cell* hurry = nullptr;
   {
     std::lock_guard lock(registry_mutex_);
-    if (stopping_.load(std::memory_order_relaxed)) return;
-    stop_mode_ = mode;
-    stopping_.store(true, std::memory_order_release);
+    if (stopping_.load(std::memory_order_relaxed)) {
+      // A drop after a drain: the actor being stopped now drops what it has left.
+      if (mode != stop_mode::drop || stop_mode_ == stop_mode::drop) return;
+      stop_mode_ = mode;
+      hurry = newest_;
+      if (hurry != nullptr) hurry->add_ref();
+    } else {
+      stop_mode_ = mode;
+      stopping_.store(true, std::memory_order_release);
+    }
+  }
+  if (hurry != nullptr) {
+    hurry->request_stop(stop_mode::drop, exit_reason::shutdown);
+    hurry->release();
+    return;
   }
   stop_next();
 }
@@ -132,6 +158,7 @@ bool actor_system::join(std::chrono::steady_clock::time_point deadline) {
     }
     if (threads_ended_) return true;
     threads_ended_ = true;
+    stopping_.store(true, std::memory_order_release);  // no spawns once the threads are gone
   }
   end_threads();
   return true;
@@ -159,7 +186,7 @@ std::vector<actor_stats> actor_system::stats() const {
   out.reserve(live_);
   for (actor_cell* c = newest_; c != nullptr; c = c->registry_prev) {
     out.push_back(actor_stats{c->id(), std::string(c->name()), c->mailbox_depth(), c->processed(), c->handler_ns(),
-                              c->dropped(), c->restarts()});
+                              c->dropped(), c->rejected(), c->restarts()});
   }
   std::reverse(out.begin(), out.end());  // spawn order
   return out;

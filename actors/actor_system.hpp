@@ -68,7 +68,8 @@ struct actor_stats {
   std::int64_t mailbox_depth = 0;  // messages waiting
   std::uint64_t processed = 0;     // messages handled (user and system)
   std::uint64_t handler_ns = 0;    // time spent in turns
-  std::uint64_t dropped = 0;       // dead letters: refused or discarded messages for this actor
+  std::uint64_t dropped = 0;       // dead letters: sent after it stopped, or discarded at its stop
+  std::uint64_t rejected = 0;      // refused by a full bounded mailbox (mailbox_full)
   std::uint32_t restarts = 0;
 };
 
@@ -109,9 +110,10 @@ class actor_system {
   // Lifecycle (any thread but an actor of this system for join).
   void stop(stop_mode mode = stop_mode::drain);
   bool stopping() const noexcept { return stopping_.load(std::memory_order_acquire); }
-  // Waits until every actor has stopped, then ends the dispatchers' threads. False if the
-  // deadline passed first (threads keep running; call again). A deterministic system runs
-  // its test scheduler instead of waiting.
+  // Waits until every actor has stopped, then ends the dispatchers' threads (spawns are
+  // refused from then on). False if the deadline passed first (threads keep running; call
+  // again). A deterministic system runs its test scheduler instead of waiting. A stop(drop)
+  // after a stop(drain) makes the actors not yet stopped drop what they have queued.
   bool join(std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max());
   bool join_for(std::chrono::steady_clock::duration timeout) {
     return join(std::chrono::steady_clock::now() + timeout);
@@ -136,6 +138,7 @@ class actor_system {
 
  private:
   void stop_next() noexcept;
+  void unlink(actor_cell& cell) noexcept;  // out of the registry, dropping its reference
   void end_threads();
 
   system_config config_;

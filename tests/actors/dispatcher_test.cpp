@@ -115,9 +115,9 @@ TEST(Dispatcher, AsioDispatcherRunsActorsOnTheServicesOwnLoop) {
   {
     actor_system system(threaded_config());
     auto strand = boost::asio::make_strand(io);
-    auto& on_strand = system.make_dispatcher<asio_dispatcher<decltype(strand)>>(strand, 4);
+    auto on_strand = asio_dispatcher<decltype(strand)>::create(strand, 4);
     thread_record r;
-    auto a = system.spawn_with<recorder>(spawn_options{.on = &on_strand}, &r);
+    auto a = system.spawn_with<recorder>(spawn_options{.on = on_strand.get()}, &r);
     for (int i = 0; i < 100; ++i) a.send(where{i});
     system.stop();
     ASSERT_TRUE(system.join_for(5s));
