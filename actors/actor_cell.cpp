@@ -6,6 +6,7 @@
 
 #include "actors/actor_system.hpp"
 #include "actors/cell_extras.hpp"
+#include "actors/cycle_clock.hpp"
 #include "actors/dispatcher.hpp"
 
 namespace moeserve::actors {
@@ -112,8 +113,8 @@ void actor_cell::set_factory(std::function<std::unique_ptr<actor_base>()> factor
 }
 
 std::int64_t actor_cell::mailbox_depth() const noexcept {
-  return std::max<std::int64_t>(
-      0, pending_.load(std::memory_order_relaxed) - turn_taken_.load(std::memory_order_relaxed));
+  return std::max<std::int64_t>(0,
+                                pending_.load(std::memory_order_relaxed) - turn_taken_.load(std::memory_order_relaxed));
 }
 
 // --- sending ---
@@ -176,7 +177,7 @@ void actor_cell::request_stop(stop_mode mode, exit_reason reason) noexcept {
 bool actor_cell::run(std::uint32_t budget) noexcept {
   running_scope scope(this);
   const bool timed = timed_;
-  const auto started = timed ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point{};
+  const std::uint64_t started = timed ? cycle_clock::now() : 0;
   std::int64_t taken = 0;
   std::uint64_t handled = 0;
   while (taken < static_cast<std::int64_t>(budget) || lifecycle_.load(std::memory_order_relaxed) == stopped_state) {
@@ -199,9 +200,8 @@ bool actor_cell::run(std::uint32_t budget) noexcept {
   }
   if (handled != 0) processed_.store(processed_.load(std::memory_order_relaxed) + handled, std::memory_order_relaxed);
   if (timed) {
-    const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - started);
-    handler_ns_.store(handler_ns_.load(std::memory_order_relaxed) + static_cast<std::uint64_t>(ns.count()),
-                      std::memory_order_relaxed);
+    handler_ticks_.store(handler_ticks_.load(std::memory_order_relaxed) + (cycle_clock::now() - started),
+                         std::memory_order_relaxed);
   }
   const std::int64_t left = pending_.fetch_sub(taken, std::memory_order_acq_rel) - taken;
   turn_taken_.store(0, std::memory_order_relaxed);

@@ -111,7 +111,8 @@ class actor_cell {
   bool stopped() const noexcept { return lifecycle_.load(std::memory_order_acquire) == stopped_state; }
   std::int64_t mailbox_depth() const noexcept;
   std::uint64_t processed() const noexcept { return processed_.load(std::memory_order_relaxed); }
-  std::uint64_t handler_ns() const noexcept { return handler_ns_.load(std::memory_order_relaxed); }
+  // Time in turns, in cycle_clock ticks (actor_system::stats converts to nanoseconds).
+  std::uint64_t handler_ticks() const noexcept { return handler_ticks_.load(std::memory_order_relaxed); }
   std::uint64_t dropped() const noexcept { return dropped_.load(std::memory_order_relaxed); }
   std::uint64_t rejected() const noexcept { return rejected_.load(std::memory_order_relaxed); }
   std::uint32_t restarts() const noexcept { return restarts_.load(std::memory_order_relaxed); }
@@ -156,7 +157,7 @@ class actor_cell {
   // Statistics, written by turns, read anywhere.
   std::atomic<std::int64_t> turn_taken_{0};  // taken by the turn in progress (for mailbox_depth)
   std::atomic<std::uint64_t> processed_{0};
-  std::atomic<std::uint64_t> handler_ns_{0};
+  std::atomic<std::uint64_t> handler_ticks_{0};
   std::atomic<std::uint64_t> dropped_{0};
   std::atomic<std::uint64_t> rejected_{0};
   std::atomic<std::uint32_t> restarts_{0};

@@ -185,8 +185,8 @@ std::vector<actor_stats> actor_system::stats() const {
   std::lock_guard lock(registry_mutex_);
   out.reserve(live_);
   for (actor_cell* c = newest_; c != nullptr; c = c->registry_prev) {
-    out.push_back(actor_stats{c->id(), std::string(c->name()), c->mailbox_depth(), c->processed(), c->handler_ns(),
-                              c->dropped(), c->rejected(), c->restarts()});
+    out.push_back(actor_stats{c->id(), std::string(c->name()), c->mailbox_depth(), c->processed(),
+                              cycles_.to_ns(c->handler_ticks()), c->dropped(), c->rejected(), c->restarts()});
   }
   std::reverse(out.begin(), out.end());  // spawn order
   return out;

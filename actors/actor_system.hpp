@@ -34,6 +34,7 @@
 
 #include "actors/actor_ref.hpp"
 #include "actors/behavior.hpp"
+#include "actors/cycle_clock.hpp"
 #include "actors/dispatcher.hpp"
 #include "actors/lifecycle.hpp"
 #include "actors/timer_service.hpp"
@@ -142,6 +143,7 @@ class actor_system {
   void end_threads();
 
   system_config config_;
+  cycle_calibration cycles_;
   std::unique_ptr<thread_timer_service> thread_timers_;
   timer_service* timers_ = nullptr;  // thread_timers_ or the test scheduler
   std::unique_ptr<thread_pool_dispatcher> pool_;

@@ -27,8 +27,8 @@ class actor_cell;
 struct actor_timer {
   timer_id id = 0;
   bool once = true;
-  bool cancelled = false;            // the actor's context only: queued firings are ignored
-  std::atomic<bool> queued{false};   // a firing waits in the mailbox: later ones coalesce
+  bool cancelled = false;           // the actor's context only: queued firings are ignored
+  std::atomic<bool> queued{false};  // a firing waits in the mailbox: later ones coalesce
   std::function<void()> fn;
 };
 

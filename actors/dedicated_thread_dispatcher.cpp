@@ -63,12 +63,14 @@ void dedicated_thread_dispatcher::loop(slot& s, actor_cell& cell) {
   while (true) {
     const auto until = std::chrono::steady_clock::now() + spin_;
     for (unsigned i = 0; s.signal.load(std::memory_order_acquire) == 0; ++i) {
-      if ((i & 63) == 63 && std::chrono::steady_clock::now() >= until) {
+      if ((i & 63) != 63) {
+        cpu_relax();
+      } else if (std::chrono::steady_clock::now() < until) {
+        std::this_thread::yield();  // let a thread sharing this core (perhaps the sender) run
+      } else {
         s.parked.store(true, std::memory_order_seq_cst);
         if (s.signal.load(std::memory_order_seq_cst) == 0) s.signal.wait(0, std::memory_order_acquire);
         s.parked.store(false, std::memory_order_relaxed);
-      } else {
-        cpu_relax();
       }
     }
     s.signal.store(0, std::memory_order_relaxed);

@@ -74,11 +74,16 @@ actor_cell* thread_pool_dispatcher::take(worker& self) {
       if (!ready_.empty()) break;
       lock.unlock();
     }
-    if ((i & 63) == 63 && std::chrono::steady_clock::now() >= until) {
-      lock.lock();
-      break;
+    if ((i & 63) == 63) {
+      if (std::chrono::steady_clock::now() >= until) {
+        lock.lock();
+        break;
+      }
+      // A thread that shares this core (perhaps the next sender) must not wait out the spin.
+      std::this_thread::yield();
+    } else {
+      cpu_relax();
     }
-    cpu_relax();
   }
   spinning_.fetch_sub(1, std::memory_order_acq_rel);
   while (ready_.empty() && !stopping_) {

@@ -8,7 +8,8 @@
 // shared queue. Each turn handles at most `messages_per_turn` messages, then the cell goes
 // to the back of the queue.
 //
-// Idle workers spin briefly (`spin`) and then sleep on a condition variable: an idle pool
+// Idle workers spin briefly (`spin`, yielding the core every few dozen rounds so that a
+// thread sharing it is not held up) and then sleep on a condition variable: an idle pool
 // uses no CPU. A push wakes a sleeper only when no worker is spinning.
 #include <atomic>
 #include <chrono>
