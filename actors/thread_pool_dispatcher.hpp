@@ -2,20 +2,27 @@
 // thread_pool_dispatcher: a fixed set of worker threads shared by many actors, for actors
 // whose handlers do not block.
 //
-// Run queue: one shared FIFO of ready cells under a mutex, plus a one-cell "next" slot
-// per worker: a cell made ready by a handler on worker W goes into W's slot and runs on W
-// right after the current turn (hot caches, no wake-up), the one it displaces goes to the
-// shared queue. Each turn handles at most `messages_per_turn` messages, then the cell goes
-// to the back of the queue.
+// Run queues:
+//   next   per worker, one cell: a cell made ready by a handler on worker W runs on W right
+//          after the current turn (hot caches, no hand-off) -- ping-pong stays on one core;
+//   local  per worker, FIFO under the worker's own (rarely contended) mutex: the cell that
+//          `next` displaces, and a busy cell after its turn;
+//   shared one FIFO under the pool's mutex, for cells made ready by threads outside the pool.
+// A worker takes next, then its local queue, then the shared queue, then steals half of
+// another worker's local queue. So a handler that wakes a thousand actors hands them to the
+// other workers in a few steals, not one shared-queue hand-off each.
 //
-// Idle workers spin briefly (`spin`, yielding the core every few dozen rounds so that a
-// thread sharing it is not held up) and then sleep on a condition variable: an idle pool
-// uses no CPU. A push wakes a sleeper only when no worker is spinning.
+// Each turn handles at most `messages_per_turn` messages, then the cell goes to the back of
+// the worker's local queue. Idle workers spin briefly (`spin`, yielding the core every few
+// dozen rounds so that a thread sharing it is not held up) and then sleep on a condition
+// variable: an idle pool uses no CPU. Work pushed while a worker sleeps and none spins
+// wakes one.
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <memory>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -36,19 +43,26 @@ class thread_pool_dispatcher final : public dispatcher {
  private:
   struct worker;
   static thread_local worker* current_worker_;  // the worker running on this thread, if any
+
   void work(worker& self);
   actor_cell* take(worker& self);
+  actor_cell* find_work(worker& self);
+  actor_cell* steal(worker& self);
+  bool any_work() const noexcept;
+  void push_local(worker& self, actor_cell* cell) noexcept;
   void push_shared(actor_cell* cell) noexcept;
+  void wake_one() noexcept;
+  void run_inline(actor_cell* cell) noexcept;
 
   std::uint32_t budget_;
   std::chrono::microseconds spin_;
-  std::mutex mutex_;
+  std::mutex mutex_;  // guards shared_, sleeping_ waits, stopping_
   std::condition_variable wake_;
-  std::deque<actor_cell*> ready_;
-  std::atomic<std::size_t> ready_size_{0};
+  std::deque<actor_cell*> shared_;
+  std::atomic<std::size_t> shared_size_{0};
   std::atomic<int> spinning_{0};
-  int sleeping_ = 0;  // guarded by mutex_
-  bool stopping_ = false;
+  std::atomic<int> sleeping_{0};
+  std::atomic<bool> stopping_{false};
   std::vector<std::unique_ptr<worker>> workers_;
 };
 
