@@ -33,15 +33,16 @@ std::string describe(const std::exception_ptr& error) {
 }  // namespace
 
 actor_cell::actor_cell(actor_system& system, actor_id id, dispatcher& where, const spawn_options& opts)
-    : capacity_(opts.mailbox_capacity),
+    : supervision_(static_cast<std::uint8_t>(opts.supervision)),
+      timed_(system.measures_handler_time()),
+      capacity_(opts.mailbox_capacity),
       id_(id),
       system_(&system),
-      dispatcher_(&where),
-      supervision_(static_cast<std::uint8_t>(opts.supervision)),
-      timed_(system.measures_handler_time()) {
+      dispatcher_(&where) {
+  mpsc_init(inbox_in_, inbox_out_);
   if (!opts.name.empty()) extras().name = opts.name;
   auto start = [](actor_cell& cell) { cell.behavior()->on_start(); };
-  queue_.push(new callback_node<decltype(start)>(start));  // counted by pending_'s initial 1
+  mpsc_push(inbox_in_, new callback_node<decltype(start)>(start));  // counted by pending_'s initial 1
 }
 
 void actor_cell::publish() noexcept {
@@ -57,7 +58,7 @@ std::string actor_cell::final_error() const {
 actor_cell::~actor_cell() {
   // Whatever raced into the mailbox after the last turn is dropped here. Neither the
   // system nor the dispatcher is touched: a reference may outlive both.
-  while (mpsc_node* n = queue_.pop()) delete static_cast<message_node*>(n);
+  while (mpsc_node* n = mpsc_pop(inbox_in_, inbox_out_)) delete static_cast<message_node*>(n);
   if (dispatcher_data != nullptr) dispatcher_data->release();
   if (cell_extras* x = extras_.load(std::memory_order_acquire)) {
     if (x->parent != nullptr) x->parent->release();
@@ -120,7 +121,7 @@ std::int64_t actor_cell::mailbox_depth() const noexcept {
 // --- sending ---
 
 void actor_cell::push(message_node* node) noexcept {
-  queue_.push(node);
+  mpsc_push(inbox_in_, node);
   if (pending_.fetch_add(1, std::memory_order_acq_rel) == 0) {
     add_ref();  // handed to the dispatcher
     dispatcher_->schedule(*this);
@@ -181,7 +182,7 @@ bool actor_cell::run(std::uint32_t budget) noexcept {
   std::int64_t taken = 0;
   std::uint64_t handled = 0;
   while (taken < static_cast<std::int64_t>(budget) || lifecycle_.load(std::memory_order_relaxed) == stopped_state) {
-    auto* node = static_cast<message_node*>(queue_.pop());
+    auto* node = static_cast<message_node*>(mpsc_pop(inbox_in_, inbox_out_));
     if (node == nullptr) break;
     ++taken;
     turn_taken_.store(taken, std::memory_order_relaxed);

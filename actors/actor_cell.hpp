@@ -79,7 +79,8 @@ class actor_cell {
   // Returns false when the cell went idle: the caller releases the reference it was given
   // with schedule().
   bool run(std::uint32_t budget) noexcept;
-  dispatcher_slot* dispatcher_data = nullptr;  // released when the cell is destroyed
+  // dispatcher_data (below, with the other fields): owned by the dispatcher, released
+  // when the cell is destroyed.
 
   // --- the actor's own context ---
   actor_base* behavior() const noexcept { return behavior_.get(); }
@@ -120,11 +121,6 @@ class actor_cell {
   exit_reason final_reason() const noexcept { return stop_reason_; }
   std::string final_error() const;
 
-  // Intrusive links of the system's registry, guarded by its mutex.
-  actor_cell* registry_prev = nullptr;
-  actor_cell* registry_next = nullptr;
-  bool shutdown_requested = false;
-
  private:
   static constexpr std::uint8_t running_state = 0, stopping_state = 1, stopped_state = 2;
   ~actor_cell();
@@ -138,31 +134,47 @@ class actor_cell {
   void cancel_timers() noexcept;
   void notify_watchers(const down_msg& down) noexcept;
 
-  // Producers' line: mailbox head and the scheduling count.
-  mpsc_queue queue_;
+  // Three groups, ordered so that what senders write on every message (first) and what
+  // the actor's turn writes on every message (last) are always on different cache lines.
+  //
+  // Written by senders (any thread): the mailbox's producer end, the scheduling count, the
+  // reference count; then rarely written parts.
+  mpsc_producer_end inbox_in_;
   std::atomic<std::int64_t> pending_{1};  // the start message, queued by the constructor
   std::atomic<std::uint32_t> refs_{1};
+  std::atomic<std::uint32_t> bound_used_{0};
+  std::atomic<std::uint64_t> dropped_{0};
+  std::atomic<std::uint64_t> rejected_{0};
+
+ public:
+  // Intrusive links of the system's registry, guarded by its mutex.
+  actor_cell* registry_prev = nullptr;
+  actor_cell* registry_next = nullptr;
+  dispatcher_slot* dispatcher_data = nullptr;  // released when the cell is destroyed
+  bool shutdown_requested = false;
+
+ private:
+  // Read on every message, written rarely.
   std::atomic<std::uint8_t> lifecycle_{running_state};
   std::atomic<bool> drop_queued_{false};
-  bool stop_after_handler_ = false;
+  std::uint8_t supervision_;
+  bool timed_;  // measure time in turns (the system's setting, copied)
   exit_reason stop_reason_ = exit_reason::normal;
   std::uint32_t capacity_;  // 0 = unbounded
-  std::atomic<std::uint32_t> bound_used_{0};
-  std::uint32_t incarnation_ = 0;
   actor_id id_;
   actor_system* system_;
   dispatcher* dispatcher_;
-  std::unique_ptr<actor_base> behavior_;
   std::atomic<cell_extras*> extras_{nullptr};
-  // Statistics, written by turns, read anywhere.
-  std::atomic<std::int64_t> turn_taken_{0};  // taken by the turn in progress (for mailbox_depth)
+
+  // Written by the actor's own turns.
+  std::unique_ptr<actor_base> behavior_;
+  std::uint32_t incarnation_ = 0;
+  bool stop_after_handler_ = false;
+  std::atomic<std::uint32_t> restarts_{0};
   std::atomic<std::uint64_t> processed_{0};
   std::atomic<std::uint64_t> handler_ticks_{0};
-  std::atomic<std::uint64_t> dropped_{0};
-  std::atomic<std::uint64_t> rejected_{0};
-  std::atomic<std::uint32_t> restarts_{0};
-  std::uint8_t supervision_;
-  bool timed_;  // measure time in turns (the system's setting, copied)
+  std::atomic<std::int64_t> turn_taken_{0};  // taken by the turn in progress (for mailbox_depth)
+  mpsc_consumer_end inbox_out_;
 };
 
 // An owning pointer to a cell (one reference), for the runtime's own callbacks.
