@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <string>
 
 #include "model/config/hf_config.hpp"
@@ -160,6 +161,36 @@ TEST(HfConfig, RejectsMoeThatPicksMoreExpertsThanExist) {
 
 TEST(HfConfig, ReadsTheFileAndNamesAMissingOne) {
   EXPECT_THROW(load_hf_config("/nonexistent/config.json"), config_error);
+}
+
+}  // namespace
+}  // namespace moeserve::model
+
+namespace moeserve::model {
+namespace {
+
+// The checkpoints that transformers wrote for the architecture fixtures
+// (tools/make_arch_fixtures.py) must read back with the shapes they were made with.
+TEST(HfConfig, ReadsTheConfigsTransformersWroteForTheFixtures) {
+  const std::filesystem::path dir = std::filesystem::path(MOESERVE_SOURCE_DIR) / "tests/fixtures/arch";
+  const model_config llama = load_hf_config(dir / "llama/config.json");
+  EXPECT_EQ(llama.arch, architecture::llama);
+  EXPECT_EQ(llama.num_layers, 2);
+  EXPECT_EQ(llama.head_dim, 16);
+  const model_config qwen3 = load_hf_config(dir / "qwen3/config.json");
+  EXPECT_EQ(qwen3.arch, architecture::qwen3);
+  EXPECT_EQ(qwen3.head_dim, 32);
+  EXPECT_DOUBLE_EQ(qwen3.rope.theta, 1000000.0);
+  const model_config qmoe = load_hf_config(dir / "qwen3_moe/config.json");
+  EXPECT_EQ(qmoe.moe.num_experts, 8);
+  EXPECT_FALSE(qmoe.moe.is_moe_layer(0));  // mlp_only_layers [0]
+  EXPECT_TRUE(qmoe.moe.is_moe_layer(1));
+  const model_config ernie = load_hf_config(dir / "ernie4_5_moe/config.json");
+  EXPECT_EQ(ernie.moe.shared_experts, 1);
+  EXPECT_DOUBLE_EQ(ernie.rope.theta, 500000.0);  // inside rope_parameters
+  EXPECT_TRUE(ernie.tie_word_embeddings);
+  EXPECT_FALSE(ernie.moe.is_moe_layer(0));
+  EXPECT_TRUE(ernie.moe.is_moe_layer(2));
 }
 
 }  // namespace
