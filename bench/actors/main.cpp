@@ -32,7 +32,8 @@
 #include <vector>
 
 #include "bench/actors/bench_api.hpp"
-#include "bench_commit.hpp"  // generated at build time: MOESERVE_BENCH_COMMIT
+
+#include "bench/common/run_environment.hpp"
 
 namespace moeserve::bench {
 namespace {
@@ -80,45 +81,9 @@ void usage(std::FILE* to) {
 
 // --- the program's environment -------------------------------------------------------------
 
-std::string commit() {
-  if (const char* env = std::getenv("MOESERVE_COMMIT"); env != nullptr && *env != '\0') return env;
-  return MOESERVE_BENCH_COMMIT;
-}
 
-std::string machine() {
-  std::string model = "unknown cpu";
-  std::ifstream cpuinfo("/proc/cpuinfo");
-  for (std::string line; std::getline(cpuinfo, line);) {
-    if (line.rfind("model name", 0) == 0) {
-      if (auto colon = line.find(':'); colon != std::string::npos) {
-        model = line.substr(colon + 1);
-        model.erase(0, model.find_first_not_of(" \t"));
-      }
-      break;
-    }
-  }
-  return std::to_string(sysconf(_SC_NPROCESSORS_ONLN)) + " x " + model;
-}
 
-std::string utc_date() {
-  const std::time_t now = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&now, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
 
-// The 1-minute load average: other work on the machine skews every figure (see
-// docs/PERFORMANCE.md); it is recorded with each one.
-double load_average() {
-  double one = -1;
-  if (std::FILE* f = std::fopen("/proc/loadavg", "r")) {
-    if (std::fscanf(f, "%lf", &one) != 1) one = -1;
-    std::fclose(f);
-  }
-  return one;
-}
 
 // Our runtime's non-default knobs, or "default".
 std::string ours_config(const settings& s) {
@@ -132,20 +97,6 @@ std::string ours_config(const settings& s) {
   return out.empty() ? "default" : out;
 }
 
-std::string json_escape(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else if (static_cast<unsigned char>(c) < 0x20) {
-      out += ' ';
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
 
 std::string number(double v);
 
