@@ -376,18 +376,7 @@ const tensor_view& gguf_file::tensor(std::string_view name) const {
   template T gguf_file::get<T>(std::string_view) const;                    \
   template std::optional<T> gguf_file::find_as<T>(std::string_view) const; \
   template std::vector<T> gguf_file::get_array<T>(std::string_view) const;
-MOESERVE_GGUF_INSTANTIATE(std::uint8_t)
-MOESERVE_GGUF_INSTANTIATE(std::int8_t)
-MOESERVE_GGUF_INSTANTIATE(std::uint16_t)
-MOESERVE_GGUF_INSTANTIATE(std::int16_t)
-MOESERVE_GGUF_INSTANTIATE(std::uint32_t)
-MOESERVE_GGUF_INSTANTIATE(std::int32_t)
-MOESERVE_GGUF_INSTANTIATE(std::uint64_t)
-MOESERVE_GGUF_INSTANTIATE(std::int64_t)
-MOESERVE_GGUF_INSTANTIATE(float)
-MOESERVE_GGUF_INSTANTIATE(double)
-MOESERVE_GGUF_INSTANTIATE(bool)
-MOESERVE_GGUF_INSTANTIATE(std::string_view)
+MOESERVE_GGUF_FOR_EACH_SCALAR(MOESERVE_GGUF_INSTANTIATE)
 #undef MOESERVE_GGUF_INSTANTIATE
 
 }  // namespace moeserve::model

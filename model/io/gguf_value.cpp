@@ -147,18 +147,7 @@ std::string gguf_value::describe() const {
 #define MOESERVE_GGUF_INSTANTIATE(T)                   \
   template std::optional<T> gguf_value::as<T>() const; \
   template std::optional<std::vector<T>> gguf_value::array_as<T>() const;
-MOESERVE_GGUF_INSTANTIATE(std::uint8_t)
-MOESERVE_GGUF_INSTANTIATE(std::int8_t)
-MOESERVE_GGUF_INSTANTIATE(std::uint16_t)
-MOESERVE_GGUF_INSTANTIATE(std::int16_t)
-MOESERVE_GGUF_INSTANTIATE(std::uint32_t)
-MOESERVE_GGUF_INSTANTIATE(std::int32_t)
-MOESERVE_GGUF_INSTANTIATE(std::uint64_t)
-MOESERVE_GGUF_INSTANTIATE(std::int64_t)
-MOESERVE_GGUF_INSTANTIATE(float)
-MOESERVE_GGUF_INSTANTIATE(double)
-MOESERVE_GGUF_INSTANTIATE(bool)
-MOESERVE_GGUF_INSTANTIATE(std::string_view)
+MOESERVE_GGUF_FOR_EACH_SCALAR(MOESERVE_GGUF_INSTANTIATE)
 #undef MOESERVE_GGUF_INSTANTIATE
 
 }  // namespace moeserve::model

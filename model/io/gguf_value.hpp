@@ -51,6 +51,13 @@ std::string_view name(gguf_type t);  // "u8", ..., "bool", "string", "array", ..
 // Bytes of one value of a fixed-size type; 0 for string and array.
 std::size_t fixed_size(gguf_type t);
 
+// Calls X(T) for every scalar type the accessors convert to (used to instantiate the
+// accessor templates in gguf_value.cpp and gguf_file.cpp; keep in step with gguf_scalar).
+#define MOESERVE_GGUF_FOR_EACH_SCALAR(X)                                                                            \
+  X(std::uint8_t)                                                                                                   \
+  X(std::int8_t) X(std::uint16_t) X(std::int16_t) X(std::uint32_t) X(std::int32_t) X(std::uint64_t) X(std::int64_t) \
+      X(float) X(double) X(bool) X(std::string_view)
+
 template <class T>
 concept gguf_scalar =
     std::is_same_v<T, std::uint8_t> || std::is_same_v<T, std::int8_t> || std::is_same_v<T, std::uint16_t> ||
