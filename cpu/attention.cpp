@@ -1,0 +1,61 @@
+#include "cpu/attention.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <vector>
+
+#include "cpu/vec_kernels.hpp"
+
+namespace moeserve::cpu {
+
+void paged_attention(thread_pool& pool, kv_cache& cache, const model::step_batch& batch,
+                     const model::attention_params& p, const float* q, const float* k, const float* v, float* out) {
+  const std::int64_t kv_dim = cache.slot_values(), q_dim = std::int64_t{p.num_heads} * p.head_dim;
+  const int n = batch.token_count();
+  for (int t = 0; t < n; ++t) {
+    const std::int64_t slot = batch.slots[static_cast<std::size_t>(t)];
+    std::memcpy(cache.key(p.layer, slot), k + t * kv_dim, static_cast<std::size_t>(kv_dim) * sizeof(float));
+    std::memcpy(cache.value(p.layer, slot), v + t * kv_dim, static_cast<std::size_t>(kv_dim) * sizeof(float));
+  }
+  // The sequence of each token.
+  std::vector<int> owner(static_cast<std::size_t>(n));
+  for (std::size_t s = 0; s < batch.sequences.size(); ++s) {
+    const auto& seq = batch.sequences[s];
+    std::fill_n(owner.begin() + seq.first_token, seq.token_count, static_cast<int>(s));
+  }
+  const int group = p.num_heads / p.num_kv_heads;
+  const int block_size = cache.spec().block_size;
+  pool.parallel_for(std::int64_t{n} * p.num_heads, [&](std::int64_t begin, std::int64_t end) {
+    thread_local std::vector<float> scores;
+    for (std::int64_t job = begin; job < end; ++job) {
+      const auto t = static_cast<int>(job / p.num_heads);
+      const int h = static_cast<int>(job % p.num_heads);
+      const auto& table = batch.sequences[static_cast<std::size_t>(owner[static_cast<std::size_t>(t)])].block_table;
+      const int context = batch.positions[static_cast<std::size_t>(t)] + 1;
+      const float* qh = q + t * q_dim + std::int64_t{h} * p.head_dim;
+      const std::int64_t kv_offset = std::int64_t{h / group} * p.head_dim;
+      scores.resize(static_cast<std::size_t>(context));
+      float max = -std::numeric_limits<float>::infinity();
+      for (int j = 0; j < context; ++j) {
+        const std::int64_t slot = std::int64_t{table[static_cast<std::size_t>(j / block_size)]} * block_size + j % block_size;
+        const float s = kernels::dot(qh, cache.key(p.layer, slot) + kv_offset, p.head_dim) * p.scale;
+        scores[static_cast<std::size_t>(j)] = s;
+        max = std::max(max, s);
+      }
+      float sum = 0;
+      for (auto& s : scores) sum += (s = std::exp(s - max));
+      float* o = out + t * q_dim + std::int64_t{h} * p.head_dim;
+      std::fill_n(o, p.head_dim, 0.0f);
+      for (int j = 0; j < context; ++j) {
+        const std::int64_t slot = std::int64_t{table[static_cast<std::size_t>(j / block_size)]} * block_size + j % block_size;
+        kernels::axpy(scores[static_cast<std::size_t>(j)], cache.value(p.layer, slot) + kv_offset, o, p.head_dim);
+      }
+      const float inv = 1.0f / sum;
+      for (int d = 0; d < p.head_dim; ++d) o[d] *= inv;
+    }
+  });
+}
+
+}  // namespace moeserve::cpu

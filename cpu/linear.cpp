@@ -1,0 +1,52 @@
+#include "cpu/linear.hpp"
+
+#include <algorithm>
+#include <vector>
+
+#include "cpu/vec_kernels.hpp"
+
+namespace moeserve::cpu {
+
+namespace {
+
+constexpr std::int64_t tile_rows = 16;
+
+// Rows [r0, r1) of W against all n rows of x.
+void linear_rows(const cpu_matrix& w, const float* x, std::int64_t n, const float* bias, float* out, std::int64_t r0,
+                 std::int64_t r1) {
+  const std::int64_t cols = w.cols(), rows = w.rows();
+  thread_local std::vector<float> tile;
+  const bool plain = w.type() == model::dtype::f32;
+  if (!plain && tile.size() < static_cast<std::size_t>(tile_rows * cols))
+    tile.resize(static_cast<std::size_t>(tile_rows * cols));
+  for (std::int64_t t0 = r0; t0 < r1; t0 += tile_rows) {
+    const std::int64_t count = std::min(tile_rows, r1 - t0);
+    const float* base = plain ? w.floats() + t0 * cols : tile.data();
+    if (!plain)
+      for (std::int64_t r = 0; r < count; ++r) kernels::decode_row(w.type(), w.row(t0 + r), cols, tile.data() + r * cols);
+    std::int64_t t = 0;
+    for (; t + 4 <= n; t += 4) {
+      for (std::int64_t r = 0; r < count; ++r) {
+        float s[4];
+        kernels::dot4(base + r * cols, x + t * cols, cols, cols, s);
+        for (int j = 0; j < 4; ++j) out[(t + j) * rows + t0 + r] = s[j];
+      }
+    }
+    for (; t < n; ++t)
+      for (std::int64_t r = 0; r < count; ++r) out[t * rows + t0 + r] = kernels::dot(base + r * cols, x + t * cols, cols);
+    if (bias)
+      for (std::int64_t tt = 0; tt < n; ++tt)
+        for (std::int64_t r = 0; r < count; ++r) out[tt * rows + t0 + r] += bias[t0 + r];
+  }
+}
+
+}  // namespace
+
+void linear(thread_pool& pool, const cpu_matrix& w, const float* x, std::int64_t n, const float* bias, float* out) {
+  const std::int64_t tiles = (w.rows() + tile_rows - 1) / tile_rows;
+  pool.parallel_for(tiles, [&](std::int64_t b, std::int64_t e) {
+    linear_rows(w, x, n, bias, out, b * tile_rows, std::min(e * tile_rows, w.rows()));
+  });
+}
+
+}  // namespace moeserve::cpu

@@ -1,0 +1,154 @@
+// Logits of every architecture on the CPU backend against transformers' (the fixtures of
+// tests/fixtures/arch: tiny random-weight models in float32, three prompts).
+//
+// Tolerance: |ours - theirs| <= 1e-4 + 1e-4 * |theirs| for every logit (FP32 throughout on
+// both sides; the differences are summation order and exp/cos rounding).
+//
+// Each prompt runs three ways through the paged cache (blocks of 4 slots, block ids handed
+// out in a scrambled order): one prefill step; a prefill of part then one decode step per
+// token; and all prompts side by side in one ragged step.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "cpu/cpu_backend.hpp"
+#include "model/arch/decoder_model.hpp"
+#include "model/arch/model_files.hpp"
+#include "model/io/dequantize.hpp"
+#include "model/io/safetensors_file.hpp"
+
+namespace moeserve::cpu {
+namespace {
+
+constexpr int block_size = 4;
+constexpr int num_blocks = 64;
+
+struct prompt_case {
+  std::vector<std::int32_t> ids;
+  std::vector<float> logits;  // ids.size() x vocab
+};
+
+std::vector<prompt_case> read_expected(const std::filesystem::path& dir) {
+  model::safetensors_file f(dir / "expected.safetensors");
+  std::vector<prompt_case> out;
+  for (int i = 0;; ++i) {
+    const auto* ids = f.find_tensor("input_ids." + std::to_string(i));
+    if (!ids) break;
+    prompt_case c;
+    c.ids.resize(static_cast<std::size_t>(ids->element_count()));
+    std::memcpy(c.ids.data(), ids->data.data(), ids->data.size());
+    c.logits = model::dequantize(*f.find_tensor("logits." + std::to_string(i)));
+    out.push_back(std::move(c));
+  }
+  return out;
+}
+
+// Block ids for a sequence: a scrambled, disjoint set per sequence index.
+std::vector<std::int32_t> blocks_for(int sequence, int tokens) {
+  std::vector<std::int32_t> table;
+  for (int b = 0; b * block_size < tokens; ++b) table.push_back((num_blocks - 1 - (sequence * 13 + b * 5)) % num_blocks);
+  return table;
+}
+
+// Adds `count` tokens of `ids` starting at `first` as one sequence of the step.
+void add_sequence(model::step_batch& batch, int sequence, const std::vector<std::int32_t>& ids, int first, int count,
+                  bool all_logits) {
+  model::sequence_slice s;
+  s.first_token = batch.token_count();
+  s.token_count = count;
+  s.block_table = blocks_for(sequence, static_cast<int>(ids.size()));
+  for (int i = first; i < first + count; ++i) {
+    if (all_logits || i == first + count - 1) batch.logit_rows.push_back(batch.token_count());
+    batch.tokens.push_back(ids[static_cast<std::size_t>(i)]);
+    batch.positions.push_back(i);
+    batch.slots.push_back(std::int64_t{s.block_table[static_cast<std::size_t>(i / block_size)]} * block_size +
+                          i % block_size);
+  }
+  batch.sequences.push_back(std::move(s));
+}
+
+void expect_close(const float* ours, const float* theirs, std::size_t n, const std::string& what) {
+  float worst = 0;
+  std::size_t at = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    const float excess = std::fabs(ours[i] - theirs[i]) - (1e-4f + 1e-4f * std::fabs(theirs[i]));
+    if (excess > worst) worst = excess, at = i;
+  }
+  EXPECT_LE(worst, 0.0f) << what << ": logit " << at << " is " << ours[at] << ", transformers " << theirs[at];
+}
+
+class arch_logits : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::path(MOESERVE_ARCH_FIXTURES) / GetParam();
+    files_ = std::make_unique<model::model_files>(dir_);
+    model_ = std::make_unique<model::decoder_model>(*files_, backend_);
+    backend_.allocate_kv_cache(model_->kv_spec(block_size, num_blocks));
+    cases_ = read_expected(dir_);
+    vocab_ = model_->config().vocab_size;
+    ASSERT_EQ(cases_.size(), 3u);
+  }
+
+  std::vector<float> run(const model::step_batch& batch) {
+    std::vector<float> logits(batch.logit_rows.size() * static_cast<std::size_t>(vocab_));
+    model_->forward(batch, logits);
+    return logits;
+  }
+
+  std::filesystem::path dir_;
+  cpu_backend backend_{2};
+  std::unique_ptr<model::model_files> files_;
+  std::unique_ptr<model::decoder_model> model_;
+  std::vector<prompt_case> cases_;
+  int vocab_ = 0;
+};
+
+TEST_P(arch_logits, one_prefill_step_per_prompt) {
+  for (std::size_t c = 0; c < cases_.size(); ++c) {
+    model::step_batch batch;
+    add_sequence(batch, 0, cases_[c].ids, 0, static_cast<int>(cases_[c].ids.size()), true);
+    const auto logits = run(batch);
+    expect_close(logits.data(), cases_[c].logits.data(), logits.size(), "prompt " + std::to_string(c));
+  }
+}
+
+TEST_P(arch_logits, prefill_then_decode_steps) {
+  for (std::size_t c = 0; c < cases_.size(); ++c) {
+    const auto& ids = cases_[c].ids;
+    const int n = static_cast<int>(ids.size()), prefill = std::max(1, n / 2);
+    model::step_batch first;
+    add_sequence(first, 1, ids, 0, prefill, false);
+    auto logits = run(first);
+    const auto v = static_cast<std::size_t>(vocab_);
+    expect_close(logits.data(), cases_[c].logits.data() + static_cast<std::size_t>(prefill - 1) * v, v, "prefill");
+    for (int i = prefill; i < n; ++i) {
+      model::step_batch step;
+      add_sequence(step, 1, ids, i, 1, false);
+      logits = run(step);
+      expect_close(logits.data(), cases_[c].logits.data() + static_cast<std::size_t>(i) * v, v,
+                   "prompt " + std::to_string(c) + " decode at " + std::to_string(i));
+    }
+  }
+}
+
+TEST_P(arch_logits, all_prompts_in_one_ragged_step) {
+  model::step_batch batch;
+  for (std::size_t c = 0; c < cases_.size(); ++c)
+    add_sequence(batch, static_cast<int>(c), cases_[c].ids, 0, static_cast<int>(cases_[c].ids.size()), true);
+  const auto logits = run(batch);
+  std::size_t offset = 0;
+  for (std::size_t c = 0; c < cases_.size(); ++c) {
+    expect_close(logits.data() + offset, cases_[c].logits.data(), cases_[c].logits.size(), "prompt " + std::to_string(c));
+    offset += cases_[c].logits.size();
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(fixtures, arch_logits, ::testing::Values("llama", "qwen3", "qwen3_moe", "ernie4_5_moe"));
+
+}  // namespace
+}  // namespace moeserve::cpu
