@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <vector>
 
+#include "cpu/q8_activations.hpp"
 #include "cpu/vec_kernels.hpp"
 
 namespace moeserve::cpu {
@@ -11,7 +12,18 @@ namespace {
 
 constexpr std::int64_t tile_rows = 16;
 
-// Rows [r0, r1) of W against all n rows of x.
+// Rows [r0, r1) of a ggml-quantized W against all n rows of quantized x.
+void quantized_rows(const cpu_matrix& w, const q8_block* xq, std::int64_t n, const float* bias, float* out,
+                    std::int64_t r0, std::int64_t r1) {
+  const std::int64_t blocks = w.cols() / 32, rows = w.rows();
+  for (std::int64_t r = r0; r < r1; ++r) {
+    const std::byte* row = w.row(r);
+    const float b = bias ? bias[r] : 0.0f;
+    for (std::int64_t t = 0; t < n; ++t) out[t * rows + r] = dot_q8(w.type(), row, xq + t * blocks, blocks) + b;
+  }
+}
+
+// Rows [r0, r1) of an f32 W against all n rows of x.
 void linear_rows(const cpu_matrix& w, const float* x, std::int64_t n, const float* bias, float* out, std::int64_t r0,
                  std::int64_t r1) {
   const std::int64_t cols = w.cols(), rows = w.rows();
@@ -43,6 +55,13 @@ void linear_rows(const cpu_matrix& w, const float* x, std::int64_t n, const floa
 }  // namespace
 
 void linear(thread_pool& pool, const cpu_matrix& w, const float* x, std::int64_t n, const float* bias, float* out) {
+  if (w.type() != model::dtype::f32) {
+    thread_local std::vector<q8_block> xq;
+    quantize_q8_rows(x, n, w.cols(), xq);
+    const q8_block* q = xq.data();
+    pool.parallel_for(w.rows(), [&](std::int64_t b, std::int64_t e) { quantized_rows(w, q, n, bias, out, b, e); });
+    return;
+  }
   const std::int64_t tiles = (w.rows() + tile_rows - 1) / tile_rows;
   pool.parallel_for(tiles, [&](std::int64_t b, std::int64_t e) {
     linear_rows(w, x, n, bias, out, b * tile_rows, std::min(e * tile_rows, w.rows()));

@@ -2,9 +2,10 @@
 // linear: out = x W^T + bias for a cpu_matrix W of any kept format, multithreaded over W's
 // rows. x is [n, cols] floats, out [n, rows]; bias (rows floats) may be null.
 //
-// Quantized rows are decoded to floats a tile of 16 rows at a time (in L1/L2) and reused
-// for every row of x, so a prefill of n tokens decodes each weight once; the products
-// accumulate in FP32.
+// f32 weights: FP32 products and sums, 16 rows of W at a time against every row of x.
+// ggml-quantized weights (q8_0, q4_0, q4_1): as llama.cpp defines their products, with x
+// quantized to 8 bits per block of 32 (q8_activations.hpp), integer sums per block, FP32
+// across blocks.
 #include <cstdint>
 
 #include "cpu/cpu_matrix.hpp"

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstddef>
 #include <limits>
+#include <ranges>
 #include <stdexcept>
 #include <string>
 
@@ -20,6 +21,7 @@ struct workspace {
   std::vector<std::uint32_t> mark;  // mark[t] == epoch: t was met in this call's prompt/output
   std::vector<std::int32_t> count;  // occurrences of t in the output (valid when marked)
   std::vector<int> distinct;        // the tokens marked in this call
+  std::vector<double> bucket_mass;  // top_p's histogram
   std::uint32_t epoch = 0;
 };
 
@@ -49,8 +51,8 @@ struct before_in_order {
 
 void apply_penalties(std::span<float> logits, std::span<const int> prompt, std::span<const int> output,
                      const model::sampling_params& p, workspace& ws) {
-  const bool repetition = p.repetition_penalty != 1.0f;
   if (!p.has_penalties()) return;
+  const bool repetition = p.repetition_penalty != 1.0f;
   const std::size_t vocab = logits.size();
   if (ws.mark.size() < vocab) {
     ws.mark.assign(vocab, 0);
@@ -127,43 +129,70 @@ std::vector<int> best_tokens(std::span<const float> logits, int n) {
   return heap;
 }
 
-// The last token that top_k and top_p keep, in before_in_order; -1 when they keep all.
-// `order` holds the tokens of positive weight; it is permuted.
-int truncation_cutoff(const float* x, std::span<const float> w, std::vector<int>& order, double total,
-                      const model::sampling_params& p) {
+// Walks `order` (non-empty) in before_in_order, sorting growing prefixes (64, 128, ...),
+// until the running mass, starting at `sum`, reaches `goal`; returns the token that reaches
+// it, or the last one when rounding keeps the goal out of reach.
+int sorted_walk(const float* x, std::span<const float> w, std::span<int> order, double sum, double goal) {
   const before_in_order before{x};
-  std::size_t n = order.size();
-  int cutoff = -1;
-  double mass = total;
-  if (p.top_k > 0 && static_cast<std::size_t>(p.top_k) < n) {
-    n = static_cast<std::size_t>(p.top_k);
-    std::nth_element(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(n - 1), order.end(), before);
-    cutoff = order[n - 1];
-    if (p.top_p < 1.0f) {
-      mass = 0.0;
-      for (std::size_t j = 0; j < n; ++j) mass += w[static_cast<std::size_t>(order[j])];
+  const auto at = [&](std::size_t j) { return order.begin() + static_cast<std::ptrdiff_t>(j); };
+  for (std::size_t sorted = 0; sorted < order.size();) {
+    const std::size_t end = std::min(order.size(), std::max<std::size_t>(64, 2 * sorted));
+    if (end < order.size()) std::nth_element(at(sorted), at(end), order.end(), before);
+    std::sort(at(sorted), at(end), before);
+    for (; sorted < end; ++sorted) {
+      sum += w[static_cast<std::size_t>(order[sorted])];
+      if (sum >= goal) return order[sorted];
     }
   }
-  if (p.top_p >= 1.0f) return cutoff;
-  // Sort growing prefixes of order[0, n) until their running mass reaches top_p.
-  const double goal = static_cast<double>(p.top_p) * mass;
-  const auto first = order.begin();
+  return order.back();
+}
+
+// top_p over `order` without sorting it: a histogram of the mass by logit distance from the
+// maximum (bucket b holds max - x in [b, b + 1) / kBucketsPerLogit) finds the bucket where
+// the running mass reaches `goal`; only that bucket's tokens are then sorted. Buckets are
+// monotone in the logit, so every token of an earlier bucket comes first. -1: not reached.
+int top_p_cutoff(const float* x, std::span<const float> w, std::span<int> order, float max, double goal,
+                 workspace& ws) {
+  constexpr std::size_t kBuckets = 4096;
+  constexpr float kBucketsPerLogit = 128.0f;  // buckets span 32 logits; beyond, the last one
+  auto bucket_of = [&](int t) {
+    const float distance = max - x[t];
+    return distance < kBuckets / kBucketsPerLogit ? static_cast<std::size_t>(distance * kBucketsPerLogit)
+                                                  : kBuckets - 1;
+  };
+  ws.bucket_mass.assign(kBuckets, 0.0);
+  for (int t : order) ws.bucket_mass[bucket_of(t)] += w[static_cast<std::size_t>(t)];
+  double before_bucket = 0.0;
+  for (std::size_t b = 0; b < kBuckets; ++b) {
+    if (before_bucket + ws.bucket_mass[b] < goal) {
+      before_bucket += ws.bucket_mass[b];
+      continue;
+    }
+    const auto in_b = std::partition(order.begin(), order.end(), [&](int t) { return bucket_of(t) == b; });
+    return sorted_walk(x, w, order.first(static_cast<std::size_t>(in_b - order.begin())), before_bucket, goal);
+  }
+  return -1;
+}
+
+// Draws from `ids` (ascending) those `keep` accepts: the first whose running weight exceeds
+// u * (their total). Walking in id order makes the same u pick the same token whatever
+// order the selection algorithms left behind.
+template <typename Ids, typename Keep>
+int draw_in_id_order(const Ids& ids, std::span<const float> w, Keep keep, double u) {
+  double mass = 0.0;
+  for (auto t : ids) {
+    if (keep(t)) mass += w[static_cast<std::size_t>(t)];
+  }
+  const double target = u * mass;
   double sum = 0.0;
-  std::size_t sorted = 0;
-  while (sorted < n) {
-    const std::size_t end = std::min(n, std::max<std::size_t>(64, 2 * sorted));
-    if (end < n) {
-      std::nth_element(first + static_cast<std::ptrdiff_t>(sorted), first + static_cast<std::ptrdiff_t>(end),
-                       first + static_cast<std::ptrdiff_t>(n), before);
-    }
-    std::sort(first + static_cast<std::ptrdiff_t>(sorted), first + static_cast<std::ptrdiff_t>(end), before);
-    for (std::size_t j = sorted; j < end; ++j) {
-      sum += w[static_cast<std::size_t>(order[j])];
-      if (sum >= goal) return order[j];
-    }
-    sorted = end;
+  int last = -1;
+  for (auto t : ids) {
+    if (!keep(t)) continue;
+    sum += w[static_cast<std::size_t>(t)];
+    last = static_cast<int>(t);
+    if (sum > target) break;
   }
-  return order[n - 1];  // rounding kept the goal out of reach: keep the whole set
+  return last;  // also when u * mass rounded up to mass
 }
 
 }  // namespace
@@ -220,7 +249,7 @@ sample_result sampler::sample(std::span<float> logits, std::span<const int> prom
   if (greedy) {
     r.token = static_cast<int>(std::find(logits.begin(), logits.end(), max) - logits.begin());
   } else {
-    r.token = draw(logits, std::span<const float>(ws.weights.data(), logits.size()), total);
+    r.token = draw(logits, std::span<const float>(ws.weights.data(), logits.size()), max, total);
   }
   r.logprob = logprob(r.token);
   if (top_logprobs > 0) {
@@ -229,47 +258,59 @@ sample_result sampler::sample(std::span<float> logits, std::span<const int> prom
   return r;
 }
 
-int sampler::draw(std::span<const float> logits, std::span<const float> weights, double total) {
+int sampler::draw(std::span<const float> logits, std::span<const float> weights, float max, double total) {
+  constexpr int kSmallTopK = 1024;  // up to here top_k is a heap selection; beyond, nth_element
   const double u = rng_.uniform();
   const std::size_t vocab = logits.size();
   const float* x = logits.data();
   const model::sampling_params& p = params_;
-  const bool truncate_order = (p.top_k > 0 && static_cast<std::size_t>(p.top_k) < vocab) || p.top_p < 1.0f;
-  const bool use_min_p = p.min_p > 0.0f;
+  const bool top_k = p.top_k > 0 && static_cast<std::size_t>(p.top_k) < vocab;
+  // min_p: p >= min_p * p_max, where p_max has weight exp(0) = 1.
+  auto passes_min_p = [&](std::size_t t) { return weights[t] > 0.0f && weights[t] >= p.min_p; };
 
-  int cutoff = -1;
-  if (truncate_order) {
+  if (top_k && p.top_k <= kSmallTopK) {  // the kept tokens are few: list them
+    std::vector<int> kept = best_tokens(logits, p.top_k);
+    if (p.top_p < 1.0f) {
+      double mass = 0.0, sum = 0.0;
+      for (int t : kept) mass += weights[static_cast<std::size_t>(t)];
+      const double goal = static_cast<double>(p.top_p) * mass;
+      for (std::size_t j = 0; j < kept.size(); ++j) {
+        if ((sum += weights[static_cast<std::size_t>(kept[j])]) >= goal) {
+          kept.resize(j + 1);
+          break;
+        }
+      }
+    }
+    std::sort(kept.begin(), kept.end());
+    return draw_in_id_order(
+        kept, weights, [&](int t) { return passes_min_p(static_cast<std::size_t>(t)); }, u);
+  }
+
+  int cutoff = -1;  // the last token top_k and top_p keep, in before_in_order; -1: all
+  if (top_k || p.top_p < 1.0f) {
     std::vector<int>& order = thread_workspace().order;
     order.clear();
     for (std::size_t i = 0; i < vocab; ++i) {
       if (weights[i] > 0.0f) order.push_back(static_cast<int>(i));
     }
-    cutoff = truncation_cutoff(x, weights, order, total, p);
-  }
-  // min_p: p >= min_p * p_max, and p_max has weight exp(0) = 1.
-  const before_in_order before{x};
-  auto kept = [&](std::size_t i) {
-    return weights[i] > 0.0f && (cutoff < 0 || !before(cutoff, static_cast<int>(i))) &&
-           (!use_min_p || weights[i] >= p.min_p);
-  };
-  double mass = total;
-  if (cutoff >= 0 || use_min_p) {
-    mass = 0.0;
-    for (std::size_t i = 0; i < vocab; ++i) {
-      if (kept(i)) mass += weights[i];
+    std::span<int> kept(order);
+    double mass = total;
+    if (top_k && static_cast<std::size_t>(p.top_k) < kept.size()) {
+      const auto k = static_cast<std::size_t>(p.top_k);
+      std::nth_element(kept.begin(), kept.begin() + static_cast<std::ptrdiff_t>(k - 1), kept.end(), before_in_order{x});
+      kept = kept.first(k);
+      cutoff = kept.back();
+      mass = 0.0;
+      for (int t : kept) mass += weights[static_cast<std::size_t>(t)];
+    }
+    if (p.top_p < 1.0f) {
+      const int last = top_p_cutoff(x, weights, kept, max, static_cast<double>(p.top_p) * mass, thread_workspace());
+      if (last >= 0) cutoff = last;  // else rounding kept the goal out of reach: keep the whole set
     }
   }
-  // Walk in token-id order: the same u picks the same token whatever nth_element did.
-  const double target = u * mass;
-  double sum = 0.0;
-  int last = -1;
-  for (std::size_t i = 0; i < vocab; ++i) {
-    if (!kept(i)) continue;
-    sum += weights[i];
-    last = static_cast<int>(i);
-    if (sum > target) return last;
-  }
-  return last;  // u * mass rounded up to mass
+  const before_in_order before{x};
+  auto keep = [&](std::size_t i) { return passes_min_p(i) && (cutoff < 0 || !before(cutoff, static_cast<int>(i))); };
+  return draw_in_id_order(std::views::iota(std::size_t{0}, vocab), weights, keep, u);
 }
 
 }  // namespace moeserve::cpu

@@ -7,18 +7,21 @@
 // the same logits, prompt and outputs give the same tokens, on any compiler: the generator
 // is xoshiro256** seeded with four outputs of splitmix64(seed) (both specified in
 // random_source below), and a draw uses one uniform u = (next() >> 11) * 2^-53 in [0, 1).
-// A greedy sampler never draws. (The token itself also depends on expf of the build's
-// math library; a bitwise-identical library gives bitwise-identical tokens.)
+// A greedy sampler never draws. (The token also depends, through rounding only, on the math
+// library's expf and, with top_p and a top_k above 1024, on the order nth_element leaves.)
 //
 // Numerics: processed logits are float (penalties and temperature computed in float, as
 // vLLM's float32 path); softmax subtracts the maximum, exponentiates in float and sums in
 // double. The draw walks the kept tokens in token-id order, accumulating in double, and
-// returns the first whose running sum exceeds u * (their total).
+// returns the first whose running sum exceeds u times their total.
 //
-// Truncation cost: none at all without top_k/top_p (no sort); top_k is an nth_element over
-// the vocabulary; top_p sorts growing prefixes (64, 128, ...) only until its mass is
+// Truncation cost, linear in the vocabulary but for top_p's one bucket: no sort at all without top_k/top_p; top_k
+// up to 1024 is one pass with a bounded heap (the kept tokens are then listed and walked
+// alone), a larger one an nth_element; top_p is a histogram of the mass by logit distance
+// from the maximum (1/128-logit buckets), then a sort of the one bucket where the mass is
 // reached; min_p is a threshold test. Scratch buffers (a few vocabulary-sized arrays) are
-// per thread, reused across calls and samplers, so a sampler itself stays small.
+// per thread, reused across calls and samplers, so a sampler itself stays small. Penalties
+// cost O(prompt + output) per call (no sort, no per-call vocabulary-sized allocation).
 //
 // Logprobs: `logprob` and `top` come from the distribution after penalties and temperature
 // and before truncation (vLLM's "processed" logprobs, minus its truncation); a greedy
@@ -78,7 +81,7 @@ class sampler {
   const model::sampling_params& params() const { return params_; }
 
  private:
-  int draw(std::span<const float> logits, std::span<const float> weights, double total);
+  int draw(std::span<const float> logits, std::span<const float> weights, float max, double total);
 
   model::sampling_params params_;
   random_source rng_;

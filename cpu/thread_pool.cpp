@@ -45,15 +45,21 @@ void thread_pool::run(std::int64_t n, job_fn fn, void* ctx) {
   generation_.fetch_add(1, std::memory_order_release);
   generation_.notify_all();
   run_piece(0);
-  while (remaining_.load(std::memory_order_acquire) != 0) pause();
+  // Spin for the others; yield now and then, so that on a busy machine a descheduled
+  // worker gets the core back instead of this thread burning it.
+  for (int i = 1; remaining_.load(std::memory_order_acquire) != 0; ++i) {
+    pause();
+    if (i % 64 == 0) std::this_thread::yield();
+  }
 }
 
 void thread_pool::worker_loop(int index) {
   std::uint64_t seen = 0;
   for (;;) {
     std::uint64_t g = generation_.load(std::memory_order_acquire);
-    for (int i = 0; g == seen && i < spin_rounds; ++i) {
+    for (int i = 1; g == seen && i < spin_rounds; ++i) {
       pause();
+      if (i % 64 == 0) std::this_thread::yield();
       g = generation_.load(std::memory_order_acquire);
     }
     if (g == seen) {

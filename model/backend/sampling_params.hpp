@@ -20,13 +20,13 @@
 namespace moeserve::model {
 
 struct sampling_params {
-  float temperature = 1.0f;         // >= 0; 0 = greedy
-  int top_k = 0;                    // <= 0: disabled (0 or -1, as vLLM); else keep the k most likely
-  float top_p = 1.0f;               // (0, 1]; 1 = disabled
-  float min_p = 0.0f;               // [0, 1]; 0 = disabled
-  float repetition_penalty = 1.0f;  // > 0; 1 = disabled
-  float presence_penalty = 0.0f;    // [-2, 2]
-  float frequency_penalty = 0.0f;   // [-2, 2]
+  float temperature = 1.0f;           // >= 0; 0 = greedy
+  int top_k = 0;                      // <= 0: disabled (0 or -1, as vLLM); else keep the k most likely
+  float top_p = 1.0f;                 // (0, 1]; 1 = disabled
+  float min_p = 0.0f;                 // [0, 1]; 0 = disabled
+  float repetition_penalty = 1.0f;    // > 0; 1 = disabled
+  float presence_penalty = 0.0f;      // [-2, 2]
+  float frequency_penalty = 0.0f;     // [-2, 2]
   std::optional<std::uint64_t> seed;  // same seed + same inputs => same tokens
 
   // Throws std::invalid_argument naming the parameter, its valid range and the value, e.g.

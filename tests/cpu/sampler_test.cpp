@@ -8,10 +8,10 @@
 
 #include <algorithm>
 #include <cmath>
-#include <functional>
 #include <limits>
 #include <map>
 #include <numeric>
+#include <ostream>
 #include <random>
 #include <set>
 #include <stdexcept>
@@ -92,8 +92,9 @@ std::vector<int> draw_counts(const sampling_params& p, std::uint64_t seed, const
   return counts;
 }
 
-// Every draw is a kept token, and the frequencies pass a chi-square test with a bound at
-// about six standard deviations (tokens expected fewer than 5 times share one bin).
+// Every draw is a kept token, every kept token expected 10 times or more is drawn, and the
+// frequencies pass a chi-square test with a bound at about six standard deviations (tokens
+// expected fewer than 5 times share one bin).
 void expect_draws_follow(const reference& ref, const std::vector<int>& counts, int draws) {
   double chi2 = 0, rare_expected = 0, rare_observed = 0;
   int bins = 0;
@@ -103,13 +104,18 @@ void expect_draws_follow(const reference& ref, const std::vector<int>& counts, i
       continue;
     }
     const double expected = ref.keep[t] * draws;
+    if (expected >= 10) {
+      EXPECT_GT(counts[t], 0) << "token " << t << " of the reference's kept set is never drawn";
+    }
     if (expected < 5) {
       rare_expected += expected, rare_observed += counts[t];
       continue;
     }
     chi2 += (counts[t] - expected) * (counts[t] - expected) / expected, ++bins;
   }
-  if (rare_expected > 0) chi2 += (rare_observed - rare_expected) * (rare_observed - rare_expected) / rare_expected, ++bins;
+  if (rare_expected > 0) {
+    chi2 += (rare_observed - rare_expected) * (rare_observed - rare_expected) / rare_expected, ++bins;
+  }
   const double df = std::max(1, bins - 1);
   EXPECT_LT(chi2, df + 6 * std::sqrt(2 * df) + 6) << bins << " bins";
 }
@@ -179,7 +185,12 @@ struct truncation_case {
   const char* name;
   int top_k;
   float top_p, min_p;
+  std::size_t vocab = 64;  // above 1024, top_k takes the nth_element path
+  bool ties = false;       // logits rounded to integers: ties at the cut, broken by id
+  double spread = 4.0;     // logits in [-spread, spread); 0.5 with ties: all equal
 };
+
+void PrintTo(const truncation_case& c, std::ostream* os) { *os << c.name; }
 
 class Truncation : public testing::TestWithParam<truncation_case> {};
 
@@ -190,7 +201,9 @@ TEST_P(Truncation, DrawsFollowTheReferenceKeptSet) {
   p.repetition_penalty = 1.2f, p.presence_penalty = 0.3f, p.frequency_penalty = 0.2f;
   const std::vector<int> prompt{3, 9, 9, 27}, output{5, 9, 5, 40};
   for (std::uint64_t seed : {11u, 12u}) {
-    const std::vector<float> raw = random_logits(64, seed);
+    if (seed == 12 && c.vocab > 64) break;  // one seed is enough for the slower large cases
+    std::vector<float> raw = random_logits(c.vocab, seed, c.spread);
+    if (c.ties) std::transform(raw.begin(), raw.end(), raw.begin(), [](float v) { return std::round(v); });
     constexpr int kDraws = 20000;
     expect_draws_follow(reference_of(raw, prompt, output, p), draw_counts(p, seed, raw, prompt, output, kDraws),
                         kDraws);
@@ -203,17 +216,49 @@ INSTANTIATE_TEST_SUITE_P(Sampler, Truncation,
                                          truncation_case{"top_p", 0, 0.8f, 0}, truncation_case{"min_p", 0, 1, 0.1f},
                                          truncation_case{"top_k_top_p", 12, 0.7f, 0},
                                          truncation_case{"all_three", 20, 0.9f, 0.05f},
-                                         truncation_case{"top_k_one", 1, 1, 0}),
+                                         truncation_case{"top_k_one", 1, 1, 0},
+                                         truncation_case{"ties", 9, 0.75f, 0.05f, 64, true},
+                                         truncation_case{"ties_top_p", 0, 0.6f, 0, 64, true},
+                                         truncation_case{"large_top_k", 2000, 1, 0, 4096},
+                                         truncation_case{"large_top_k_top_p", 1500, 0.6f, 0.02f, 4096, true},
+                                         truncation_case{"large_top_k_flat", 1100, 1, 0, 2200, true, 0.5},
+                                         truncation_case{"top_p_flat", 0, 0.5f, 0, 2200, true, 0.5}),
                          [](const testing::TestParamInfo<truncation_case>& i) { return i.param.name; });
 
-TEST(Sampler, LargeVocabularyTruncationKeepsExactlyTheReferenceSet) {
+TEST(Sampler, TruncationRulesOnKnownProbabilities) {
+  const std::vector<float> raw{std::log(0.5f), std::log(0.3f), std::log(0.15f), std::log(0.05f)};
+  struct rule {
+    int top_k;
+    float top_p, min_p;
+    std::vector<int> kept;
+  };
+  const std::vector<rule> rules{{0, 0.79f, 0, {0, 1}},    {0, 0.81f, 0, {0, 1, 2}}, {3, 1, 0, {0, 1, 2}},
+                                {2, 0.6f, 0, {0}},  // top_p of the top-k set: 0.5 >= 0.6 * 0.8
+                                {0, 1, 0.29f, {0, 1, 2}}, {0, 1, 0.31f, {0, 1}},    {0, 0.81f, 0.35f, {0, 1}}};
+  for (const rule& c : rules) {
+    sampling_params p;
+    p.top_k = c.top_k, p.top_p = c.top_p, p.min_p = c.min_p;
+    const auto counts = draw_counts(p, 1, raw, {}, {}, 20000);
+    const reference ref = reference_of(raw, {}, {}, p);
+    std::vector<int> drawn, reference_kept;
+    for (int t = 0; t < 4; ++t) {
+      if (counts[static_cast<std::size_t>(t)] > 0) drawn.push_back(t);
+      if (ref.keep[static_cast<std::size_t>(t)] > 0) reference_kept.push_back(t);
+    }
+    EXPECT_EQ(drawn, c.kept) << "top_k " << c.top_k << " top_p " << c.top_p << " min_p " << c.min_p;
+    EXPECT_EQ(reference_kept, c.kept);
+  }
+}
+
+TEST(Sampler, LargeVocabularyDrawsOnlyFromTheReferenceKeptSet) {
   const std::vector<float> raw = random_logits(150000, 7, 10.0);
-  const std::vector<std::tuple<int, float, float>> cases{{40, 1, 0}, {0, 0.3f, 0}, {1000, 0.95f, 0}, {0, 1, 0.9f}};
+  const std::vector<std::tuple<int, float, float>> cases{{40, 1, 0},      {0, 0.3f, 0},    {1000, 0.95f, 0},
+                                                         {5000, 0.9f, 0}, {2000, 1, 0.1f}, {0, 1, 0.9f}};
   for (const auto& [k, top_p, min_p] : cases) {
     sampling_params p;
     p.top_k = k, p.top_p = top_p, p.min_p = min_p;
     const reference ref = reference_of(raw, {}, {}, p);
-    const auto counts = draw_counts(p, 5, raw, {}, {}, 300);
+    const auto counts = draw_counts(p, 5, raw, {}, {}, 200);
     for (std::size_t t = 0; t < counts.size(); ++t) {
       if (counts[t] > 0) {
         EXPECT_GT(ref.keep[t], 0) << "top_k " << k << " top_p " << top_p << " token " << t;
@@ -309,34 +354,39 @@ TEST(Sampler, RejectsMalformedInputs) {
 
 TEST(SamplingParams, ValidateRejectsEachBadValueNamingTheParameter) {
   const float nan = std::nanf(""), inf = std::numeric_limits<float>::infinity();
-  const std::vector<std::pair<std::string, std::function<void(sampling_params&)>>> bad{
-      {"temperature", [](auto& p) { p.temperature = -0.1f; }},   {"temperature", [&](auto& p) { p.temperature = nan; }},
-      {"temperature", [&](auto& p) { p.temperature = inf; }},    {"top_k", [](auto& p) { p.top_k = -2; }},
-      {"top_p", [](auto& p) { p.top_p = 0; }},                   {"top_p", [](auto& p) { p.top_p = 1.5f; }},
-      {"top_p", [&](auto& p) { p.top_p = nan; }},                {"min_p", [](auto& p) { p.min_p = -0.1f; }},
-      {"min_p", [](auto& p) { p.min_p = 1.01f; }},               {"min_p", [&](auto& p) { p.min_p = nan; }},
-      {"repetition_penalty", [](auto& p) { p.repetition_penalty = 0; }},
-      {"repetition_penalty", [&](auto& p) { p.repetition_penalty = inf; }},
-      {"repetition_penalty", [&](auto& p) { p.repetition_penalty = nan; }},
-      {"presence_penalty", [](auto& p) { p.presence_penalty = 2.5f; }},
-      {"presence_penalty", [&](auto& p) { p.presence_penalty = nan; }},
-      {"frequency_penalty", [](auto& p) { p.frequency_penalty = -2.01f; }},
-      {"frequency_penalty", [&](auto& p) { p.frequency_penalty = -inf; }}};
-  for (const auto& [name, spoil] : bad) {
-    sampling_params p;
-    spoil(p);
-    try {
-      p.validate();
-      ADD_FAILURE() << name << " was accepted";
-    } catch (const std::invalid_argument& e) {
-      EXPECT_EQ(std::string(e.what()).rfind(name + " must be ", 0), 0u) << e.what();
+  struct bad_values {
+    std::string name;
+    float sampling_params::*member;  // null: top_k
+    std::vector<float> values;
+  };
+  const std::vector<bad_values> bad{{"temperature", &sampling_params::temperature, {-0.1f, nan, inf}},
+                                    {"top_k", nullptr, {-2}},
+                                    {"top_p", &sampling_params::top_p, {0, 1.5f, nan}},
+                                    {"min_p", &sampling_params::min_p, {-0.1f, 1.01f, nan}},
+                                    {"repetition_penalty", &sampling_params::repetition_penalty, {0, -1, inf, nan}},
+                                    {"presence_penalty", &sampling_params::presence_penalty, {2.5f, nan}},
+                                    {"frequency_penalty", &sampling_params::frequency_penalty, {-2.01f, -inf}}};
+  for (const auto& [name, member, values] : bad) {
+    for (float value : values) {
+      sampling_params p;
+      if (member) p.*member = value;
+      if (!member) p.top_k = static_cast<int>(value);
+      try {
+        p.validate();
+        ADD_FAILURE() << name << " = " << value << " was accepted";
+      } catch (const std::invalid_argument& e) {
+        EXPECT_EQ(std::string(e.what()).rfind(name + " must be ", 0), 0u) << e.what();
+      }
+      EXPECT_THROW(sampler(p, 0), std::invalid_argument);
     }
-    EXPECT_THROW(sampler(p, 0), std::invalid_argument);
   }
   sampling_params p;
   p.top_p = 1.5f;
-  EXPECT_THROW(p.validate(), std::invalid_argument);
-  try { p.validate(); } catch (const std::invalid_argument& e) { EXPECT_STREQ(e.what(), "top_p must be in (0, 1], got 1.5"); }
+  try {
+    p.validate();
+  } catch (const std::invalid_argument& e) {
+    EXPECT_STREQ(e.what(), "top_p must be in (0, 1], got 1.5");
+  }
   p = sampling_params{};
   p.temperature = 0, p.top_k = -1, p.top_p = 1, p.min_p = 1, p.repetition_penalty = 0.01f;
   p.presence_penalty = 2, p.frequency_penalty = -2;

@@ -1,0 +1,80 @@
+// bench_decode: batch-1 speed of moeserve's CPU backend on a model, the counterpart of
+// bench/llama_cpp/decode_speed.py (same prompt: the first --prompt-tokens tokens of the
+// GPL-3 text Debian ships; greedy; end-of-sequence ignored).
+//
+//   bench_decode --model models/SmolLM2-135M-Instruct.Q4_1.gguf [--threads 2] [--gen 128] [--repeats 5]
+//
+// Per run: prompt time = a generate of 1 token; decode rate = gen / (time of a generate of
+// 1 + gen tokens - prompt time). One warm-up run is not counted. Prints one JSON line.
+#include <CLI/CLI.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "app/llm.hpp"
+#include "bench/common/run_environment.hpp"
+
+namespace {
+
+double seconds(moeserve::LLM& llm, const std::vector<int>& prompt, int tokens) {
+  moeserve::generation_params p;
+  p.sampling.temperature = 0;
+  p.max_tokens = tokens;
+  p.ignore_eos = true;
+  const auto start = std::chrono::steady_clock::now();
+  const auto out = llm.generate_tokens(std::span(&prompt, 1), p);
+  if (static_cast<int>(out[0].token_ids.size()) != tokens) throw std::runtime_error("short generation");
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v[v.size() / 2];
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App cli("bench_decode: batch-1 prompt and decode speed on the CPU backend");
+  std::string model, text = "/usr/share/common-licenses/GPL-3";
+  int threads = 2, gen = 128, repeats = 5, prompt_tokens = 32;
+  cli.add_option("--model", model)->required();
+  cli.add_option("--threads", threads)->capture_default_str();
+  cli.add_option("--gen", gen)->capture_default_str();
+  cli.add_option("--repeats", repeats)->capture_default_str();
+  cli.add_option("--prompt-tokens", prompt_tokens)->capture_default_str();
+  cli.add_option("--text", text, "text whose first tokens are the prompt")->capture_default_str();
+  CLI11_PARSE(cli, argc, argv);
+
+  moeserve::LLM llm({.model = model, .threads = threads});
+  std::ifstream in(text);
+  std::stringstream s;
+  s << in.rdbuf();
+  auto ids = llm.model().tokens().encode(s.str(), moeserve::model::special_tokens::as_text);
+  if (static_cast<int>(ids.size()) < prompt_tokens) return std::fprintf(stderr, "text too short\n"), 1;
+  const std::vector<int> prompt(ids.begin(), ids.begin() + prompt_tokens);
+
+  seconds(llm, prompt, gen + 1);  // warm-up
+  std::vector<double> decode, prefill;
+  for (int r = 0; r < repeats; ++r) {
+    const double first = seconds(llm, prompt, 1);
+    const double all = seconds(llm, prompt, gen + 1);
+    prefill.push_back(prompt_tokens / first);
+    decode.push_back(gen / (all - first));
+  }
+  namespace b = moeserve::bench;
+  std::printf(
+      "{\"bench\":\"decode\",\"engine\":\"moeserve\",\"backend\":\"%s\",\"model\":\"%s\",\"threads\":%d,"
+      "\"prompt_tokens\":%d,\"gen\":%d,\"repeats\":%d,\"decode_tok_s\":{\"median\":%.1f,\"min\":%.1f,\"max\":%.1f},"
+      "\"prompt_tok_s\":{\"median\":%.1f},\"commit\":\"%s\",\"machine\":\"%s\",\"date\":\"%s\",\"load\":%.2f}\n",
+      b::json_escape(llm.backend_name()).c_str(), b::json_escape(std::filesystem::path(model).filename().string()).c_str(),
+      threads, prompt_tokens, gen, repeats, median(decode), *std::min_element(decode.begin(), decode.end()),
+      *std::max_element(decode.begin(), decode.end()), median(prefill), b::json_escape(b::commit()).c_str(),
+      b::json_escape(b::machine()).c_str(), b::utc_date().c_str(), b::load_average());
+  return 0;
+}

