@@ -19,7 +19,13 @@ void quantized_rows(const cpu_matrix& w, const q8_block* xq, std::int64_t n, con
   for (std::int64_t r = r0; r < r1; ++r) {
     const std::byte* row = w.row(r);
     const float b = bias ? bias[r] : 0.0f;
-    for (std::int64_t t = 0; t < n; ++t) out[t * rows + r] = dot_q8(w.type(), row, xq + t * blocks, blocks) + b;
+    std::int64_t t = 0;
+    for (; t + 4 <= n; t += 4) {
+      float s[4];
+      dot_q8_x4(w.type(), row, xq + t * blocks, blocks, blocks, s);
+      for (int j = 0; j < 4; ++j) out[(t + j) * rows + r] = s[j] + b;
+    }
+    for (; t < n; ++t) out[t * rows + r] = dot_q8(w.type(), row, xq + t * blocks, blocks) + b;
   }
 }
 

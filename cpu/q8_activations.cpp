@@ -161,14 +161,62 @@ MOESERVE_AVX2 float dot_q8_avx2(dtype t, const std::byte* row, const q8_block* x
   return hsum(acc) + offsets;
 }
 
+// The weight block b of a row as 32 signed or unsigned bytes, its scale and (q4_1) offset.
+struct weight_block {
+  __m256i q;
+  float d;
+  float m;
+};
+
+MOESERVE_AVX2 inline weight_block load_weight(dtype t, const std::byte* row, std::int64_t b) {
+  if (t == dtype::q4_1) {
+    const std::byte* p = row + b * static_cast<std::int64_t>(sizeof(ggml::block_q4_1));
+    return {unpack_nibbles(p + 4), half_at(p), half_at(p + 2)};
+  }
+  if (t == dtype::q4_0) {
+    const std::byte* p = row + b * static_cast<std::int64_t>(sizeof(ggml::block_q4_0));
+    return {_mm256_sub_epi8(unpack_nibbles(p + 2), _mm256_set1_epi8(8)), half_at(p), 0.0f};
+  }
+  const std::byte* p = row + b * static_cast<std::int64_t>(sizeof(ggml::block_q8_0));
+  return {_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + 2)), half_at(p), 0.0f};
+}
+
+MOESERVE_AVX2 void dot_q8_x4_avx2(dtype t, const std::byte* row, const q8_block* x, std::int64_t stride,
+                                  std::int64_t blocks, float* out) {
+  __m256 acc[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};
+  float offsets[4] = {0, 0, 0, 0};
+  const bool is_unsigned = t == dtype::q4_1;
+  for (std::int64_t b = 0; b < blocks; ++b) {
+    const weight_block w = load_weight(t, row, b);
+    const __m256i magnitude = is_unsigned ? w.q : _mm256_sign_epi8(w.q, w.q);
+    for (int j = 0; j < 4; ++j) {
+      const q8_block& xb = x[j * stride + b];
+      __m256i q = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xb.qs));
+      if (!is_unsigned) q = _mm256_sign_epi8(q, w.q);
+      acc[j] = _mm256_fmadd_ps(_mm256_set1_ps(w.d * xb.d), dot_us(magnitude, q), acc[j]);
+      offsets[j] += w.m * xb.s;
+    }
+  }
+  for (int j = 0; j < 4; ++j) out[j] = hsum(acc[j]) + offsets[j];
+}
+
 }  // namespace
 
 float dot_q8(dtype t, const std::byte* row, const q8_block* x, std::int64_t blocks) {
   return kernels::using_avx2() ? dot_q8_avx2(t, row, x, blocks) : dot_q8_reference(t, row, x, blocks);
 }
+
+void dot_q8_x4(dtype t, const std::byte* row, const q8_block* x, std::int64_t stride, std::int64_t blocks, float* out) {
+  if (kernels::using_avx2()) return dot_q8_x4_avx2(t, row, x, stride, blocks, out);
+  for (int j = 0; j < 4; ++j) out[j] = dot_q8_reference(t, row, x + j * stride, blocks);
+}
 #else
 float dot_q8(dtype t, const std::byte* row, const q8_block* x, std::int64_t blocks) {
   return dot_q8_reference(t, row, x, blocks);
+}
+
+void dot_q8_x4(dtype t, const std::byte* row, const q8_block* x, std::int64_t stride, std::int64_t blocks, float* out) {
+  for (int j = 0; j < 4; ++j) out[j] = dot_q8_reference(t, row, x + j * stride, blocks);
 }
 #endif
 

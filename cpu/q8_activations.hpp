@@ -29,6 +29,9 @@ void quantize_q8_rows(const float* x, std::int64_t n, std::int64_t cols, std::ve
 // The dot product of one weight row of type t (q8_0, q4_0 or q4_1; `blocks` blocks) with
 // one quantized activation row.
 float dot_q8(model::dtype t, const std::byte* weight_row, const q8_block* x, std::int64_t blocks);
+// Four activation rows at once (x, x + stride, ...): out[j] = dot_q8(t, row, x + j*stride).
+void dot_q8_x4(model::dtype t, const std::byte* weight_row, const q8_block* x, std::int64_t stride, std::int64_t blocks,
+               float* out);
 // The same, in portable code (the reference the vector version is tested against).
 float dot_q8_reference(model::dtype t, const std::byte* weight_row, const q8_block* x, std::int64_t blocks);
 
