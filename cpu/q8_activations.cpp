@@ -133,32 +133,39 @@ MOESERVE_AVX2 inline __m256 dot_us(__m256i u, __m256i s) {
 // Sum of products of two signed byte vectors (sign moved onto the second).
 MOESERVE_AVX2 inline __m256 dot_ss(__m256i a, __m256i b) { return dot_us(_mm256_sign_epi8(a, a), _mm256_sign_epi8(b, a)); }
 
+// Independent accumulators for consecutive blocks, so that each block's multiply-add does
+// not wait for the previous block's (4 in flight).
 MOESERVE_AVX2 float dot_q8_avx2(dtype t, const std::byte* row, const q8_block* x, std::int64_t blocks) {
-  __m256 acc = _mm256_setzero_ps();
-  float offsets = 0;
-  if (t == dtype::q4_1) {
-    for (std::int64_t b = 0; b < blocks; ++b, row += sizeof(ggml::block_q4_1)) {
-      const __m256i w = unpack_nibbles(row + 4);
-      const __m256i q = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x[b].qs));
-      acc = _mm256_fmadd_ps(_mm256_set1_ps(half_at(row) * x[b].d), dot_us(w, q), acc);
-      offsets += half_at(row + 2) * x[b].s;
+  __m256 acc[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};
+  float offsets[4] = {0, 0, 0, 0};
+  const auto step = [&](std::int64_t b, int lane) __attribute__((always_inline, target("avx2,fma,f16c"))) {
+    const q8_block& xb = x[b];
+    const __m256i q = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xb.qs));
+    if (t == dtype::q4_1) {
+      const std::byte* p = row + b * static_cast<std::int64_t>(sizeof(ggml::block_q4_1));
+      acc[lane] = _mm256_fmadd_ps(_mm256_set1_ps(half_at(p) * xb.d), dot_us(unpack_nibbles(p + 4), q), acc[lane]);
+      offsets[lane] += half_at(p + 2) * xb.s;
+    } else if (t == dtype::q4_0) {
+      const std::byte* p = row + b * static_cast<std::int64_t>(sizeof(ggml::block_q4_0));
+      const __m256i w = _mm256_sub_epi8(unpack_nibbles(p + 2), _mm256_set1_epi8(8));
+      acc[lane] = _mm256_fmadd_ps(_mm256_set1_ps(half_at(p) * xb.d), dot_ss(w, q), acc[lane]);
+    } else {
+      const std::byte* p = row + b * static_cast<std::int64_t>(sizeof(ggml::block_q8_0));
+      const __m256i w = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + 2));
+      acc[lane] = _mm256_fmadd_ps(_mm256_set1_ps(half_at(p) * xb.d), dot_ss(w, q), acc[lane]);
     }
-  } else if (t == dtype::q4_0) {
-    for (std::int64_t b = 0; b < blocks; ++b, row += sizeof(ggml::block_q4_0)) {
-      const __m256i w = _mm256_sub_epi8(unpack_nibbles(row + 2), _mm256_set1_epi8(8));
-      const __m256i q = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x[b].qs));
-      acc = _mm256_fmadd_ps(_mm256_set1_ps(half_at(row) * x[b].d), dot_ss(w, q), acc);
-    }
-  } else if (t == dtype::q8_0) {
-    for (std::int64_t b = 0; b < blocks; ++b, row += sizeof(ggml::block_q8_0)) {
-      const __m256i w = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(row + 2));
-      const __m256i q = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x[b].qs));
-      acc = _mm256_fmadd_ps(_mm256_set1_ps(half_at(row) * x[b].d), dot_ss(w, q), acc);
-    }
-  } else {
-    throw std::invalid_argument("dot_q8: unsupported weight type");
+  };
+  if (t != dtype::q4_1 && t != dtype::q4_0 && t != dtype::q8_0) throw std::invalid_argument("dot_q8: unsupported weight type");
+  std::int64_t b = 0;
+  for (; b + 4 <= blocks; b += 4) {
+    step(b, 0);
+    step(b + 1, 1);
+    step(b + 2, 2);
+    step(b + 3, 3);
   }
-  return hsum(acc) + offsets;
+  for (; b < blocks; ++b) step(b, 0);
+  const __m256 sum = _mm256_add_ps(_mm256_add_ps(acc[0], acc[1]), _mm256_add_ps(acc[2], acc[3]));
+  return hsum(sum) + ((offsets[0] + offsets[1]) + (offsets[2] + offsets[3]));
 }
 
 // The weight block b of a row as 32 signed or unsigned bytes, its scale and (q4_1) offset.

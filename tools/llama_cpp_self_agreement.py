@@ -5,9 +5,14 @@ tests/fixtures/llama_cpp/smollm2_gpl3_teacher_forced.json agreement metric.
 Re-evaluates the fixture's tokens under several legitimate llama.cpp settings (KV cache type,
 flash attention, batch size, one token per decode call, thread count) and prints, per
 variant, how many of the first n-1 positions give the fixture's argmax, and how many of the
-disagreements have fixture margin >= 0.1. Run with the llama.cpp venv's python:
+disagreements have fixture margin >= 0.1, plus the max and mean |logit difference| from
+variant 1 (the fixture's settings, recomputed). Run with the llama.cpp venv's python:
 
-    .venv-llama-cpp/bin/python tools/llama_cpp_self_agreement.py [--fixture PATH] [--model PATH]
+    .venv-llama-cpp/bin/python tools/llama_cpp_self_agreement.py [--fixture PATH] [--model PATH] [--write]
+
+With --write, the fixture gains what its test needs to judge another engine fairly:
+"self_agreement" (variant name -> agreeing positions, of the first n-1) and "stable" (per
+position: every variant that ran gives the fixture's argmax there).
 """
 import argparse
 import json
@@ -52,6 +57,7 @@ def main():
     ap.add_argument("--fixture", default=str(ROOT / "tests" / "fixtures" / "llama_cpp" / "smollm2_gpl3_teacher_forced.json"))
     ap.add_argument("--model", default=str(ROOT / "models" / "SmolLM2-135M-Instruct.Q4_1.gguf"))
     ap.add_argument("--only", type=int, nargs="*", help="variant numbers (1-based) to run; default all")
+    ap.add_argument("--write", action="store_true", help="record self_agreement and stable in the fixture")
     args = ap.parse_args()
     ensure_llama_cpp()
     import numpy as np
@@ -67,8 +73,10 @@ def main():
     print(f"llama-cpp-python {llama_cpp.__version__} (fixture made with {fx['llama_cpp_python']}); "
           f"{m} positions; fixture: n_threads={fx['n_threads']}, n_ctx={fx['n_ctx']}, "
           f"n_batch={fx['n_batch']}, KV {fx['kv_cache_type']}, flash_attn={fx['flash_attn']}")
-    print(f"{'#':>2} {'variant':<28} {'agree':>9} {'%':>7} {'disagree':>8} {'m>=0.1':>6} {'max|dlogit|':>11}")
+    print(f"{'#':>2} {'variant':<28} {'agree':>9} {'%':>7} {'disagree':>8} {'m>=0.1':>6} {'max|dlogit|':>11} {'mean|dlogit|':>12}")
     ref_logits = None
+    stable = np.ones(len(tokens), dtype=bool)
+    self_agreement = {}
     for k, (name, over) in enumerate(VARIANTS, 1):
         if args.only and k not in args.only:
             continue
@@ -81,11 +89,19 @@ def main():
             ref_logits = logits
         am = logits[:m].argmax(axis=1)
         dis = am != ref[:m]
+        stable[:m] &= ~dis
+        self_agreement[name] = m - int(dis.sum())
         agree = m - int(dis.sum())
         big = int((dis & (margin[:m] >= 0.1)).sum())
-        dmax = f"{float(np.abs(logits - ref_logits).max()):.4f}" if ref_logits is not None else "-"
-        print(f"{k:>2} {name:<28} {agree:>4}/{m} {100.0 * agree / m:>6.2f}% {m - agree:>8} {big:>6} {dmax:>11}",
+        d = np.abs(logits - ref_logits) if ref_logits is not None else None
+        dmax, dmean = (f"{float(d.max()):.4f}", f"{float(d.mean()):.4f}") if d is not None else ("-", "-")
+        print(f"{k:>2} {name:<28} {agree:>4}/{m} {100.0 * agree / m:>6.2f}% {m - agree:>8} {big:>6} {dmax:>11} {dmean:>12}",
               flush=True)
+    if args.write:
+        fx["self_agreement"] = self_agreement
+        fx["stable"] = [bool(v) for v in stable]
+        Path(args.fixture).write_text(json.dumps(fx, separators=(",", ":")) + "\n")
+        print(f"wrote self_agreement and stable ({int(stable[:m].sum())} of {m} positions) to {args.fixture}")
 
 
 if __name__ == "__main__":
