@@ -30,7 +30,10 @@ void paged_attention(thread_pool& pool, kv_cache& cache, const model::step_batch
   pool.parallel_for(std::int64_t{n} * p.num_heads, [&](std::int64_t begin, std::int64_t end) {
     thread_local std::vector<float> scores;
     for (std::int64_t job = begin; job < end; ++job) {
-      const auto t = static_cast<int>(job / p.num_heads);
+      // Later tokens of a prefill attend to more keys: take tokens alternately from the
+      // front and the back (0, n-1, 1, n-2, ...) so that each thread's share mixes both.
+      const auto rank = static_cast<int>(job / p.num_heads);
+      const int t = rank % 2 == 0 ? rank / 2 : n - 1 - rank / 2;
       const int h = static_cast<int>(job % p.num_heads);
       const auto& table = batch.sequences[static_cast<std::size_t>(owner[static_cast<std::size_t>(t)])].block_table;
       const int context = batch.positions[static_cast<std::size_t>(t)] + 1;

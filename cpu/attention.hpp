@@ -5,7 +5,8 @@
 // of a sequence and each query head h (KV head h / (heads / kv_heads)):
 //   s_j = scale * q_t,h . k_j,   j = 0..p (through the sequence's block table)
 //   out_t,h = sum_j softmax(s)_j v_j
-// Scores and the softmax in FP32 (max subtracted); work split over (token, head) pairs.
+// Scores and the softmax in FP32 (max subtracted); work split over (token, head) pairs,
+// tokens interleaved from both ends so that long and short contexts share out evenly.
 #include "cpu/kv_cache.hpp"
 #include "cpu/thread_pool.hpp"
 #include "model/backend/backend.hpp"

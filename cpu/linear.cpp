@@ -12,20 +12,25 @@ namespace {
 
 constexpr std::int64_t tile_rows = 16;
 
-// Rows [r0, r1) of a ggml-quantized W against all n rows of quantized x.
+// Rows [r0, r1) of a ggml-quantized W against all n rows of quantized x, x in chunks of
+// 32 rows so that a chunk stays in cache while W's rows stream past it.
 void quantized_rows(const cpu_matrix& w, const q8_block* xq, std::int64_t n, const float* bias, float* out,
                     std::int64_t r0, std::int64_t r1) {
+  constexpr std::int64_t chunk = 32;
   const std::int64_t blocks = w.cols() / 32, rows = w.rows();
-  for (std::int64_t r = r0; r < r1; ++r) {
-    const std::byte* row = w.row(r);
-    const float b = bias ? bias[r] : 0.0f;
-    std::int64_t t = 0;
-    for (; t + 4 <= n; t += 4) {
-      float s[4];
-      dot_q8_x4(w.type(), row, xq + t * blocks, blocks, blocks, s);
-      for (int j = 0; j < 4; ++j) out[(t + j) * rows + r] = s[j] + b;
+  for (std::int64_t c0 = 0; c0 < n; c0 += chunk) {
+    const std::int64_t c1 = std::min(n, c0 + chunk);
+    for (std::int64_t r = r0; r < r1; ++r) {
+      const std::byte* row = w.row(r);
+      const float b = bias ? bias[r] : 0.0f;
+      std::int64_t t = c0;
+      for (; t + 4 <= c1; t += 4) {
+        float s[4];
+        dot_q8_x4(w.type(), row, xq + t * blocks, blocks, blocks, s);
+        for (int j = 0; j < 4; ++j) out[(t + j) * rows + r] = s[j] + b;
+      }
+      for (; t < c1; ++t) out[t * rows + r] = dot_q8(w.type(), row, xq + t * blocks, blocks) + b;
     }
-    for (; t < n; ++t) out[t * rows + r] = dot_q8(w.type(), row, xq + t * blocks, blocks) + b;
   }
 }
 
