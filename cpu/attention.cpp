@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
-#include <limits>
 #include <vector>
 
 #include "cpu/vec_kernels.hpp"
@@ -40,20 +39,22 @@ void paged_attention(thread_pool& pool, kv_cache& cache, const model::step_batch
       const float* qh = q + t * q_dim + std::int64_t{h} * p.head_dim;
       const std::int64_t kv_offset = std::int64_t{h / group} * p.head_dim;
       scores.resize(static_cast<std::size_t>(context));
-      float max = -std::numeric_limits<float>::infinity();
-      for (int j = 0; j < context; ++j) {
-        const std::int64_t slot = std::int64_t{table[static_cast<std::size_t>(j / block_size)]} * block_size + j % block_size;
-        const float s = kernels::dot(qh, cache.key(p.layer, slot) + kv_offset, p.head_dim) * p.scale;
-        scores[static_cast<std::size_t>(j)] = s;
-        max = std::max(max, s);
+      // Block by block: the slots of a block are consecutive in the cache.
+      const std::int64_t stride = cache.slot_values();
+      for (int j0 = 0; j0 < context; j0 += block_size) {
+        const std::int64_t base = std::int64_t{table[static_cast<std::size_t>(j0 / block_size)]} * block_size;
+        kernels::dot_strided(qh, cache.key(p.layer, base) + kv_offset, stride, std::min(block_size, context - j0),
+                             p.head_dim, p.scale, scores.data() + j0);
       }
+      const float max = *std::max_element(scores.begin(), scores.end());
       float sum = 0;
       for (auto& s : scores) sum += (s = std::exp(s - max));
       float* o = out + t * q_dim + std::int64_t{h} * p.head_dim;
       std::fill_n(o, p.head_dim, 0.0f);
-      for (int j = 0; j < context; ++j) {
-        const std::int64_t slot = std::int64_t{table[static_cast<std::size_t>(j / block_size)]} * block_size + j % block_size;
-        kernels::axpy(scores[static_cast<std::size_t>(j)], cache.value(p.layer, slot) + kv_offset, o, p.head_dim);
+      for (int j0 = 0; j0 < context; j0 += block_size) {
+        const std::int64_t base = std::int64_t{table[static_cast<std::size_t>(j0 / block_size)]} * block_size;
+        kernels::axpy_strided(scores.data() + j0, cache.value(p.layer, base) + kv_offset, stride,
+                              std::min(block_size, context - j0), p.head_dim, o);
       }
       const float inv = 1.0f / sum;
       for (int d = 0; d < p.head_dim; ++d) o[d] *= inv;

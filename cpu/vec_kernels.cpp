@@ -38,6 +38,15 @@ void axpy_scalar(float a, const float* x, float* y, std::int64_t n) {
   for (std::int64_t i = 0; i < n; ++i) y[i] += a * x[i];
 }
 
+void dot_strided_scalar(const float* q, const float* k, std::int64_t stride, int count, std::int64_t n, float scale,
+                        float* out) {
+  for (int i = 0; i < count; ++i) out[i] = dot_scalar(q, k + i * stride, n) * scale;
+}
+
+void axpy_strided_scalar(const float* w, const float* v, std::int64_t stride, int count, std::int64_t n, float* y) {
+  for (int i = 0; i < count; ++i) axpy_scalar(w[i], v + i * stride, y, n);
+}
+
 template <class Block>
 Block load_block(const std::byte* p) {
   Block b;
@@ -141,6 +150,41 @@ MOESERVE_AVX2 void axpy_avx2(float a, const float* x, float* y, std::int64_t n) 
   for (; i < n; ++i) y[i] += a * x[i];
 }
 
+MOESERVE_AVX2 void dot_strided_avx2(const float* q, const float* k, std::int64_t stride, int count, std::int64_t n,
+                                    float scale, float* out) {
+  if (n % 16 != 0) return dot_strided_scalar(q, k, stride, count, n, scale, out);
+  for (int i = 0; i < count; ++i) {
+    const float* ki = k + i * stride;
+    __m256 s0 = _mm256_setzero_ps(), s1 = s0;
+    for (std::int64_t d = 0; d < n; d += 16) {
+      s0 = _mm256_fmadd_ps(_mm256_loadu_ps(q + d), _mm256_loadu_ps(ki + d), s0);
+      s1 = _mm256_fmadd_ps(_mm256_loadu_ps(q + d + 8), _mm256_loadu_ps(ki + d + 8), s1);
+    }
+    out[i] = hsum(_mm256_add_ps(s0, s1)) * scale;
+  }
+}
+
+MOESERVE_AVX2 void axpy_strided_avx2(const float* w, const float* v, std::int64_t stride, int count, std::int64_t n,
+                                     float* y) {
+  if (n % 32 != 0) return axpy_strided_scalar(w, v, stride, count, n, y);
+  for (std::int64_t d = 0; d < n; d += 32) {  // 32 outputs stay in registers over all rows
+    __m256 a0 = _mm256_loadu_ps(y + d), a1 = _mm256_loadu_ps(y + d + 8), a2 = _mm256_loadu_ps(y + d + 16),
+           a3 = _mm256_loadu_ps(y + d + 24);
+    for (int i = 0; i < count; ++i) {
+      const __m256 wi = _mm256_set1_ps(w[i]);
+      const float* vi = v + i * stride + d;
+      a0 = _mm256_fmadd_ps(wi, _mm256_loadu_ps(vi), a0);
+      a1 = _mm256_fmadd_ps(wi, _mm256_loadu_ps(vi + 8), a1);
+      a2 = _mm256_fmadd_ps(wi, _mm256_loadu_ps(vi + 16), a2);
+      a3 = _mm256_fmadd_ps(wi, _mm256_loadu_ps(vi + 24), a3);
+    }
+    _mm256_storeu_ps(y + d, a0);
+    _mm256_storeu_ps(y + d + 8, a1);
+    _mm256_storeu_ps(y + d + 16, a2);
+    _mm256_storeu_ps(y + d + 24, a3);
+  }
+}
+
 MOESERVE_AVX2 inline float half_to_float(const std::byte* p) {
   std::uint16_t h;
   std::memcpy(&h, p, 2);
@@ -219,7 +263,19 @@ void decode_row(dtype type, const std::byte* row, std::int64_t n, float* out) {
 void axpy(float a, const float* x, float* y, std::int64_t n) {
   using_avx2() ? axpy_avx2(a, x, y, n) : axpy_scalar(a, x, y, n);
 }
+void dot_strided(const float* q, const float* k, std::int64_t stride, int count, std::int64_t n, float scale, float* out) {
+  using_avx2() ? dot_strided_avx2(q, k, stride, count, n, scale, out) : dot_strided_scalar(q, k, stride, count, n, scale, out);
+}
+void axpy_strided(const float* w, const float* v, std::int64_t stride, int count, std::int64_t n, float* y) {
+  using_avx2() ? axpy_strided_avx2(w, v, stride, count, n, y) : axpy_strided_scalar(w, v, stride, count, n, y);
+}
 #else
+void dot_strided(const float* q, const float* k, std::int64_t stride, int count, std::int64_t n, float scale, float* out) {
+  dot_strided_scalar(q, k, stride, count, n, scale, out);
+}
+void axpy_strided(const float* w, const float* v, std::int64_t stride, int count, std::int64_t n, float* y) {
+  axpy_strided_scalar(w, v, stride, count, n, y);
+}
 float dot(const float* a, const float* b, std::int64_t n) { return dot_scalar(a, b, n); }
 void dot4(const float* w, const float* x, std::int64_t ldx, std::int64_t n, float* out) { dot4_scalar(w, x, ldx, n, out); }
 void decode_row(dtype type, const std::byte* row, std::int64_t n, float* out) { decode_scalar(type, row, n, out); }

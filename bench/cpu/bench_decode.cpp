@@ -4,8 +4,9 @@
 //
 //   bench_decode --model models/SmolLM2-135M-Instruct.Q4_1.gguf [--threads 2] [--gen 128] [--repeats 5]
 //
-// Per run: prompt time = a generate of 1 token; decode rate = gen / (time of a generate of
-// 1 + gen tokens - prompt time). One warm-up run is not counted. Prints one JSON line.
+// Per run: one generate of 1 + gen tokens; prompt rate = prompt tokens / time to the first
+// token's text; decode rate = gen / (time from the first token's text to the end). One
+// warm-up run is not counted. Prints one JSON line.
 #include <CLI/CLI.hpp>
 
 #include <algorithm>
@@ -21,15 +22,26 @@
 
 namespace {
 
-double seconds(moeserve::LLM& llm, const std::vector<int>& prompt, int tokens) {
+struct run_times {
+  double prompt = 0;  // start -> first text
+  double decode = 0;  // first text -> end
+};
+
+run_times timed_run(moeserve::LLM& llm, const std::vector<int>& prompt, int tokens) {
   moeserve::generation_params p;
   p.sampling.temperature = 0;
   p.max_tokens = tokens;
   p.ignore_eos = true;
-  const auto start = std::chrono::steady_clock::now();
-  const auto out = llm.generate_tokens(std::span(&prompt, 1), p);
-  if (static_cast<int>(out[0].token_ids.size()) != tokens) throw std::runtime_error("short generation");
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  using clock = std::chrono::steady_clock;
+  const auto start = clock::now();
+  clock::time_point first{};
+  const auto out = llm.generate_tokens(std::span(&prompt, 1), p, [&](std::size_t, std::string_view) {
+    if (first == clock::time_point{}) first = clock::now();
+  });
+  const auto end = clock::now();
+  if (static_cast<int>(out[0].token_ids.size()) != tokens || first == clock::time_point{})
+    throw std::runtime_error("short generation");
+  return {std::chrono::duration<double>(first - start).count(), std::chrono::duration<double>(end - first).count()};
 }
 
 double median(std::vector<double> v) {
@@ -59,13 +71,12 @@ int main(int argc, char** argv) {
   if (static_cast<int>(ids.size()) < prompt_tokens) return std::fprintf(stderr, "text too short\n"), 1;
   const std::vector<int> prompt(ids.begin(), ids.begin() + prompt_tokens);
 
-  seconds(llm, prompt, gen + 1);  // warm-up
+  timed_run(llm, prompt, gen + 1);  // warm-up
   std::vector<double> decode, prefill;
   for (int r = 0; r < repeats; ++r) {
-    const double first = seconds(llm, prompt, 1);
-    const double all = seconds(llm, prompt, gen + 1);
-    prefill.push_back(prompt_tokens / first);
-    decode.push_back(gen / (all - first));
+    const auto t = timed_run(llm, prompt, gen + 1);
+    prefill.push_back(prompt_tokens / t.prompt);
+    decode.push_back(gen / t.decode);
   }
   namespace b = moeserve::bench;
   std::printf(

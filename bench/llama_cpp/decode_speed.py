@@ -73,7 +73,8 @@ def main():
     args = ap.parse_args()
 
     for nt in args.threads:
-        llm = llama_cpp.Llama(model_path=args.model, n_ctx=512, n_batch=512, n_threads=nt,
+        ctx = 1 << (args.prompt_tokens + args.gen).bit_length()  # room for the prompt and the generated tokens
+        llm = llama_cpp.Llama(model_path=args.model, n_ctx=ctx, n_batch=ctx, n_threads=nt,
                               n_threads_batch=nt, flash_attn=False, verbose=False)
         prompt = llm.tokenize(Path(args.text).read_bytes(), add_bos=False)[: args.prompt_tokens]
         one_run(llm, prompt, args.gen)  # warm-up
