@@ -102,6 +102,11 @@ void decoder_model::load_layer(int i, layer& l) {
   }
   l.ffn_norm = load_vector(need(weight_part::ffn_norm), h);
   l.is_moe = c.moe.is_moe_layer(i);
+  // GGUF metadata cannot say which layers are dense in a MoE model: a layer without a
+  // router (but with a dense MLP) is one.
+  if (l.is_moe && naming == weight_naming::gguf && !files_.find(name(weight_part::router)) &&
+      files_.find(name(weight_part::ffn_gate)))
+    l.is_moe = false;
   if (!l.is_moe) {
     l.gate = load(need(weight_part::ffn_gate), c.intermediate_size, h);
     l.up = load(need(weight_part::ffn_up), c.intermediate_size, h);

@@ -4,6 +4,10 @@
 // Tolerance: |ours - theirs| <= 1e-4 + 1e-4 * |theirs| for every logit (FP32 throughout on
 // both sides; the differences are summation order and exp/cos rounding).
 //
+// The llama, qwen3 and qwen3_moe fixtures also run from GGUF files converted from them the
+// way llama.cpp's converter lays them out (tools/make_arch_gguf.py: GGUF names, stacked
+// experts, llama's q/k rows permuted for interleaved rotary pairs).
+//
 // Each prompt runs three ways through the paged cache (blocks of 4 slots, block ids handed
 // out in a scrambled order): one prefill step; a prefill of part then one decode step per
 // token; and all prompts side by side in one ragged step.
@@ -85,8 +89,14 @@ void expect_close(const float* ours, const float* theirs, std::size_t n, const s
 class arch_logits : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::path(MOESERVE_ARCH_FIXTURES) / GetParam();
-    files_ = std::make_unique<model::model_files>(dir_);
+    std::string name = GetParam();
+    std::filesystem::path source;
+    if (name.ends_with(".gguf")) {
+      source = std::filesystem::path(MOESERVE_ARCH_GGUF_DIR) / name;
+      name.resize(name.size() - 5);
+    }
+    dir_ = std::filesystem::path(MOESERVE_ARCH_FIXTURES) / name;
+    files_ = std::make_unique<model::model_files>(source.empty() ? dir_ : source);
     model_ = std::make_unique<model::decoder_model>(*files_, backend_);
     backend_.allocate_kv_cache(model_->kv_spec(block_size, num_blocks));
     cases_ = read_expected(dir_);
@@ -148,7 +158,14 @@ TEST_P(arch_logits, all_prompts_in_one_ragged_step) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(fixtures, arch_logits, ::testing::Values("llama", "qwen3", "qwen3_moe", "ernie4_5_moe"));
+INSTANTIATE_TEST_SUITE_P(fixtures, arch_logits,
+                         ::testing::Values("llama", "qwen3", "qwen3_moe", "ernie4_5_moe", "llama.gguf", "qwen3.gguf",
+                                           "qwen3_moe.gguf"),
+                         [](const auto& param_info) {
+                           std::string n = param_info.param;
+                           std::replace(n.begin(), n.end(), '.', '_');
+                           return n;
+                         });
 
 }  // namespace
 }  // namespace moeserve::cpu
