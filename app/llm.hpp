@@ -5,7 +5,7 @@
 //   moeserve::generation_params p;
 //   p.sampling.temperature = 0.7f;
 //   p.max_tokens = 64;
-//   for (const auto& out : llm.generate({"The capital of France is"}, p)) std::cout << out.text;
+//   for (const auto& out : llm.generate(std::vector<std::string>{"The capital of France is"}, p)) std::cout << out.text;
 //
 // All prompts of a call run together, one step at a time: first their prompts (in chunks
 // of up to `prefill_chunk` tokens per step), then one decode token for each unfinished

@@ -133,41 +133,6 @@ MOESERVE_AVX2 inline __m256 dot_us(__m256i u, __m256i s) {
 // Sum of products of two signed byte vectors (sign moved onto the second).
 MOESERVE_AVX2 inline __m256 dot_ss(__m256i a, __m256i b) { return dot_us(_mm256_sign_epi8(a, a), _mm256_sign_epi8(b, a)); }
 
-// Independent accumulators for consecutive blocks, so that each block's multiply-add does
-// not wait for the previous block's (4 in flight).
-MOESERVE_AVX2 float dot_q8_avx2(dtype t, const std::byte* row, const q8_block* x, std::int64_t blocks) {
-  __m256 acc[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};
-  float offsets[4] = {0, 0, 0, 0};
-  const auto step = [&](std::int64_t b, int lane) __attribute__((always_inline, target("avx2,fma,f16c"))) {
-    const q8_block& xb = x[b];
-    const __m256i q = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xb.qs));
-    if (t == dtype::q4_1) {
-      const std::byte* p = row + b * static_cast<std::int64_t>(sizeof(ggml::block_q4_1));
-      acc[lane] = _mm256_fmadd_ps(_mm256_set1_ps(half_at(p) * xb.d), dot_us(unpack_nibbles(p + 4), q), acc[lane]);
-      offsets[lane] += half_at(p + 2) * xb.s;
-    } else if (t == dtype::q4_0) {
-      const std::byte* p = row + b * static_cast<std::int64_t>(sizeof(ggml::block_q4_0));
-      const __m256i w = _mm256_sub_epi8(unpack_nibbles(p + 2), _mm256_set1_epi8(8));
-      acc[lane] = _mm256_fmadd_ps(_mm256_set1_ps(half_at(p) * xb.d), dot_ss(w, q), acc[lane]);
-    } else {
-      const std::byte* p = row + b * static_cast<std::int64_t>(sizeof(ggml::block_q8_0));
-      const __m256i w = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + 2));
-      acc[lane] = _mm256_fmadd_ps(_mm256_set1_ps(half_at(p) * xb.d), dot_ss(w, q), acc[lane]);
-    }
-  };
-  if (t != dtype::q4_1 && t != dtype::q4_0 && t != dtype::q8_0) throw std::invalid_argument("dot_q8: unsupported weight type");
-  std::int64_t b = 0;
-  for (; b + 4 <= blocks; b += 4) {
-    step(b, 0);
-    step(b + 1, 1);
-    step(b + 2, 2);
-    step(b + 3, 3);
-  }
-  for (; b < blocks; ++b) step(b, 0);
-  const __m256 sum = _mm256_add_ps(_mm256_add_ps(acc[0], acc[1]), _mm256_add_ps(acc[2], acc[3]));
-  return hsum(sum) + ((offsets[0] + offsets[1]) + (offsets[2] + offsets[3]));
-}
-
 // The weight block b of a row as 32 signed or unsigned bytes, its scale and (q4_1) offset.
 struct weight_block {
   __m256i q;
@@ -188,33 +153,46 @@ MOESERVE_AVX2 inline weight_block load_weight(dtype t, const std::byte* row, std
   return {_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + 2)), half_at(p), 0.0f};
 }
 
-MOESERVE_AVX2 void dot_q8_x4_avx2(dtype t, const std::byte* row, const q8_block* x, std::int64_t stride,
-                                  std::int64_t blocks, float* out) {
-  __m256 acc[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};
-  float offsets[4] = {0, 0, 0, 0};
+// R activation rows against one weight row, each weight block unpacked once for all R.
+// Every row's arithmetic is the same whatever R is (block b goes to accumulator b % 2, the
+// two summed at the end), so a sequence's results do not depend on what it is batched with.
+template <int R>
+MOESERVE_AVX2 void dot_q8_rows_avx2(dtype t, const std::byte* row, const q8_block* x, std::int64_t stride,
+                                    std::int64_t blocks, float* out) {
+  if (t != dtype::q4_1 && t != dtype::q4_0 && t != dtype::q8_0) throw std::invalid_argument("dot_q8: unsupported weight type");
+  __m256 acc[R][2];
+  float offsets[R][2];
+  for (int j = 0; j < R; ++j) {
+    acc[j][0] = acc[j][1] = _mm256_setzero_ps();
+    offsets[j][0] = offsets[j][1] = 0.0f;
+  }
   const bool is_unsigned = t == dtype::q4_1;
   for (std::int64_t b = 0; b < blocks; ++b) {
+    const int lane = static_cast<int>(b & 1);
     const weight_block w = load_weight(t, row, b);
     const __m256i magnitude = is_unsigned ? w.q : _mm256_sign_epi8(w.q, w.q);
-    for (int j = 0; j < 4; ++j) {
+    for (int j = 0; j < R; ++j) {
       const q8_block& xb = x[j * stride + b];
       __m256i q = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xb.qs));
       if (!is_unsigned) q = _mm256_sign_epi8(q, w.q);
-      acc[j] = _mm256_fmadd_ps(_mm256_set1_ps(w.d * xb.d), dot_us(magnitude, q), acc[j]);
-      offsets[j] += w.m * xb.s;
+      acc[j][lane] = _mm256_fmadd_ps(_mm256_set1_ps(w.d * xb.d), dot_us(magnitude, q), acc[j][lane]);
+      offsets[j][lane] += w.m * xb.s;
     }
   }
-  for (int j = 0; j < 4; ++j) out[j] = hsum(acc[j]) + offsets[j];
+  for (int j = 0; j < R; ++j) out[j] = hsum(_mm256_add_ps(acc[j][0], acc[j][1])) + (offsets[j][0] + offsets[j][1]);
 }
 
 }  // namespace
 
 float dot_q8(dtype t, const std::byte* row, const q8_block* x, std::int64_t blocks) {
-  return kernels::using_avx2() ? dot_q8_avx2(t, row, x, blocks) : dot_q8_reference(t, row, x, blocks);
+  if (!kernels::using_avx2()) return dot_q8_reference(t, row, x, blocks);
+  float out;
+  dot_q8_rows_avx2<1>(t, row, x, 0, blocks, &out);
+  return out;
 }
 
 void dot_q8_x4(dtype t, const std::byte* row, const q8_block* x, std::int64_t stride, std::int64_t blocks, float* out) {
-  if (kernels::using_avx2()) return dot_q8_x4_avx2(t, row, x, stride, blocks, out);
+  if (kernels::using_avx2()) return dot_q8_rows_avx2<4>(t, row, x, stride, blocks, out);
   for (int j = 0; j < 4; ++j) out[j] = dot_q8_reference(t, row, x + j * stride, blocks);
 }
 #else

@@ -105,42 +105,41 @@ MOESERVE_AVX2 inline float hsum(__m256 v) {
   return _mm_cvtss_f32(s);
 }
 
-MOESERVE_AVX2 float dot_avx2(const float* a, const float* b, std::int64_t n) {
-  __m256 s0 = _mm256_setzero_ps(), s1 = s0, s2 = s0, s3 = s0;
+// R rows of x against one row w. Every row's arithmetic is the same whatever R is (16
+// values per round into two accumulators, then 8, then the scalar tail), so results do not
+// depend on how rows are grouped.
+template <int R>
+MOESERVE_AVX2 void dot_rows_avx2(const float* w, const float* x, std::int64_t ldx, std::int64_t n, float* out) {
+  __m256 s[R][2];
+  for (int j = 0; j < R; ++j) s[j][0] = s[j][1] = _mm256_setzero_ps();
   std::int64_t i = 0;
-  for (; i + 32 <= n; i += 32) {
-    s0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i), s0);
-    s1 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i + 8), _mm256_loadu_ps(b + i + 8), s1);
-    s2 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i + 16), _mm256_loadu_ps(b + i + 16), s2);
-    s3 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i + 24), _mm256_loadu_ps(b + i + 24), s3);
+  for (; i + 16 <= n; i += 16) {
+    const __m256 w0 = _mm256_loadu_ps(w + i), w1 = _mm256_loadu_ps(w + i + 8);
+    for (int j = 0; j < R; ++j) {
+      s[j][0] = _mm256_fmadd_ps(w0, _mm256_loadu_ps(x + j * ldx + i), s[j][0]);
+      s[j][1] = _mm256_fmadd_ps(w1, _mm256_loadu_ps(x + j * ldx + i + 8), s[j][1]);
+    }
   }
-  for (; i + 8 <= n; i += 8) s0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i), s0);
-  float s = hsum(_mm256_add_ps(_mm256_add_ps(s0, s1), _mm256_add_ps(s2, s3)));
-  for (; i < n; ++i) s += a[i] * b[i];
-  return s;
+  if (i + 8 <= n) {
+    const __m256 w0 = _mm256_loadu_ps(w + i);
+    for (int j = 0; j < R; ++j) s[j][0] = _mm256_fmadd_ps(w0, _mm256_loadu_ps(x + j * ldx + i), s[j][0]);
+    i += 8;
+  }
+  for (int j = 0; j < R; ++j) {
+    float total = hsum(_mm256_add_ps(s[j][0], s[j][1]));
+    for (std::int64_t k = i; k < n; ++k) total += w[k] * x[j * ldx + k];
+    out[j] = total;
+  }
+}
+
+MOESERVE_AVX2 float dot_avx2(const float* a, const float* b, std::int64_t n) {
+  float out;
+  dot_rows_avx2<1>(a, b, 0, n, &out);
+  return out;
 }
 
 MOESERVE_AVX2 void dot4_avx2(const float* w, const float* x, std::int64_t ldx, std::int64_t n, float* out) {
-  const float *x0 = x, *x1 = x + ldx, *x2 = x + 2 * ldx, *x3 = x + 3 * ldx;
-  __m256 s0 = _mm256_setzero_ps(), s1 = s0, s2 = s0, s3 = s0;
-  std::int64_t i = 0;
-  for (; i + 8 <= n; i += 8) {
-    const __m256 wv = _mm256_loadu_ps(w + i);
-    s0 = _mm256_fmadd_ps(wv, _mm256_loadu_ps(x0 + i), s0);
-    s1 = _mm256_fmadd_ps(wv, _mm256_loadu_ps(x1 + i), s1);
-    s2 = _mm256_fmadd_ps(wv, _mm256_loadu_ps(x2 + i), s2);
-    s3 = _mm256_fmadd_ps(wv, _mm256_loadu_ps(x3 + i), s3);
-  }
-  out[0] = hsum(s0);
-  out[1] = hsum(s1);
-  out[2] = hsum(s2);
-  out[3] = hsum(s3);
-  for (; i < n; ++i) {
-    out[0] += w[i] * x0[i];
-    out[1] += w[i] * x1[i];
-    out[2] += w[i] * x2[i];
-    out[3] += w[i] * x3[i];
-  }
+  dot_rows_avx2<4>(w, x, ldx, n, out);
 }
 
 MOESERVE_AVX2 void axpy_avx2(float a, const float* x, float* y, std::int64_t n) {

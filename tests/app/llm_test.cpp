@@ -86,11 +86,17 @@ TEST_F(llm_test, agrees_with_llama_cpp_on_next_tokens) {
   EXPECT_GE(static_cast<double>(stable_same) / stable_count, 0.98);
 }
 
-TEST_F(llm_test, answers_a_chat_question) {
-  const auto request = ask("What is the capital of France?");
-  const auto out = shared_llm().chat(std::span(&request, 1), greedy(40));
-  EXPECT_NE(out[0].text.find("Paris"), std::string::npos) << out[0].text;
-  EXPECT_EQ(out[0].finish_reason, "stop");
+// (Greedy SmolLM2 is fragile on some questions: on "What is the capital of France?" its
+// first token is a near-tie, "L" 0.09 above "The", in llama.cpp as here.)
+TEST_F(llm_test, answers_chat_questions) {
+  const std::pair<const char*, const char*> cases[] = {{"What is the capital of Germany?", "Berlin"},
+                                                       {"What is 2+2?", "4"}};
+  for (const auto& [question, answer] : cases) {
+    const auto request = ask(question);
+    const auto out = shared_llm().chat(std::span(&request, 1), greedy(40));
+    EXPECT_NE(out[0].text.find(answer), std::string::npos) << question << " -> " << out[0].text;
+    EXPECT_EQ(out[0].finish_reason, "stop");
+  }
 }
 
 TEST_F(llm_test, streamed_text_equals_the_final_text) {
