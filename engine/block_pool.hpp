@@ -28,6 +28,7 @@
 // it after every operation; the KV cache manager when idle).
 //
 // Threading: a plain single-threaded class, owned by the KV cache manager's actor.
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <span>
