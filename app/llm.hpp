@@ -7,10 +7,10 @@
 //   p.max_tokens = 64;
 //   for (const auto& out : llm.generate(std::vector<std::string>{"The capital of France is"}, p)) std::cout << out.text;
 //
-// All prompts of a call run together, one step at a time: first their prompts (in chunks
-// of up to `prefill_chunk` tokens per step), then one decode token for each unfinished
-// sequence per step, over a paged KV cache on the CPU backend. `chat` renders each
-// conversation with the model's template first. A callback, when given, receives each
+// All prompts of a call run through the serving engine's own scheduler (engine/scheduler:
+// continuous batching, chunked prefill of up to `prefill_chunk` tokens per step, prefix
+// caching, preemption when the KV blocks run out) and the CPU executor, as the server does.
+// `chat` renders each conversation with the model's template first. A callback, when given, receives each
 // sequence's text as it is produced (never a broken UTF-8 character, never part of a stop
 // string).
 //
@@ -33,8 +33,10 @@ struct llm_options {
   std::filesystem::path model;  // a GGUF file or a Hugging Face model directory
   int threads = 0;              // CPU threads; 0: one per hardware thread
   int block_size = 64;          // KV cache block size, in tokens
-  int prefill_chunk = 512;      // most prompt tokens of one sequence in one step
+  int prefill_chunk = 512;      // most tokens in one step (--max-num-batched-tokens)
+  int max_num_seqs = 64;        // sequences in one step at most
   int max_model_len = 0;        // prompt + output cap; 0: the model's max_position_embeddings
+  std::int64_t kv_cache_bytes = std::int64_t{512} << 20;  // KV cache size (FP32 on the CPU)
 };
 
 struct generation_params {
@@ -81,6 +83,10 @@ class LLM {
   score_result score(std::span<const int> tokens);
 
   const model::model_bundle& model() const;
+  // Engine counters since construction: preemptions, and prompt tokens reused from the
+  // prefix cache.
+  std::int64_t preemptions() const;
+  std::int64_t prefix_cache_hit_tokens() const;
   int max_model_len() const;
   std::string backend_name() const;
 

@@ -31,9 +31,15 @@
 
 #include "engine/block_pool.hpp"
 #include "engine/prefix_cache.hpp"
-#include "engine/step_plan.hpp"
+#include "model/backend/step_plan.hpp"
 
 namespace moeserve::engine {
+
+using model::planned_sequence;
+using model::sampled_token;
+using model::sequence_id;
+using model::step_plan;
+using model::step_result;
 
 struct scheduler_config {
   int max_num_seqs = 64;

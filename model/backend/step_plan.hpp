@@ -1,6 +1,7 @@
 #pragma once
-// step_plan / step_result: what the scheduler hands the executor for one forward step,
-// and what comes back (DESIGN.md §2: plain structs, no device memory, no JSON).
+// step_plan / step_result: what the scheduler (engine/) hands an executor (the CPU
+// executor, a GPU executor) for one forward step, and what comes back (DESIGN.md §2: plain
+// structs, no device memory, no JSON).
 //
 //   scheduler --step_plan--> executor     the ragged batch (model::step_batch: tokens,
 //                                         positions, slots, block tables, logit rows) and,
@@ -19,7 +20,7 @@
 #include "model/backend/sampling_params.hpp"
 #include "model/backend/step_batch.hpp"
 
-namespace moeserve::engine {
+namespace moeserve::model {
 
 using sequence_id = std::uint64_t;
 
@@ -29,12 +30,12 @@ struct planned_sequence {
   int prompt_len = 0;        // tokens before the first output (penalties treat them apart)
   int top_logprobs = 0;      // how many alternatives to report (0: none)
   bool logprobs = false;     // report the sampled token's logprob
-  model::sampling_params sampling;
+  sampling_params sampling;
 };
 
 struct step_plan {
   std::uint64_t step = 0;
-  model::step_batch batch;
+  step_batch batch;
   std::vector<planned_sequence> sequences;  // parallel to batch.sequences
   std::vector<sequence_id> released;        // ids whose sampler state may be dropped
 };
@@ -52,4 +53,4 @@ struct step_result {
   std::string error;                  // non-empty: the step failed; every sequence in it is ended
 };
 
-}  // namespace moeserve::engine
+}  // namespace moeserve::model
