@@ -23,6 +23,7 @@
 #include "cpu/sampler.hpp"
 #include "model/arch/decoder_model.hpp"
 #include "model/arch/model_files.hpp"
+#include "model/backend/step_executor.hpp"
 #include "model/backend/step_plan.hpp"
 
 namespace moeserve::cpu {
@@ -33,17 +34,17 @@ struct cpu_executor_options {
   int num_blocks = 0;
 };
 
-class cpu_executor {
+class cpu_executor final : public model::step_executor {
  public:
   // `files` must outlive the executor. Throws load_error / config_error / invalid_argument.
   cpu_executor(const model::model_files& files, const cpu_executor_options& options);
 
-  model::step_result execute(const model::step_plan& plan);
+  model::step_result execute(const model::step_plan& plan) override;
   // Logits of every logit row of `batch` (rows x vocab), for teacher-forced scoring.
   void forward(const model::step_batch& batch, std::span<float> logits);
 
   const model::model_config& config() const { return model_.config(); }
-  std::string backend_name() const { return backend_.name(); }
+  std::string backend_name() const override { return backend_.name(); }
   int block_size() const { return options_.block_size; }
   int num_blocks() const { return options_.num_blocks; }
   std::size_t live_sequences() const { return sequences_.size(); }
