@@ -11,7 +11,7 @@ scheduler_actor::scheduler_actor(const scheduler_config& config, int num_blocks,
     : pool_(num_blocks, block_size), scheduler_(config, pool_), executor_(std::move(executor)), hung_after_(hung_after) {}
 
 void scheduler_actor::receive(scheduler_protocol& message) {
-  std::visit(actors::overloaded{[&](submit& s) { on_submit(s); }, [&](abort_request& a) { on_abort(a.request); },
+  std::visit(actors::overloaded{[&](submit& s) { on_submit(s); }, [&](abort_request& a) { on_abort(a.request, a.index); },
                                 [&](step_done& d) { on_step_done(d); },
                                 [&](status_query& q) {
                                   engine_status st;
@@ -55,14 +55,16 @@ void scheduler_actor::on_submit(submit& s) {
   kick();
 }
 
-void scheduler_actor::on_abort(request_id r) {
+void scheduler_actor::on_abort(request_id r, int index) {
   const auto it = requests_.find(r);
   if (it == requests_.end()) return;
-  for (const auto id : it->second) {
+  std::erase_if(it->second, [&](sequence_id id) {
+    if (index >= 0 && choices_.at(id).index != index) return false;
     scheduler_.abort(id);
     choices_.erase(id);
-  }
-  requests_.erase(it);
+    return true;
+  });
+  if (it->second.empty()) requests_.erase(it);
 }
 
 void scheduler_actor::on_step_done(step_done& d) {

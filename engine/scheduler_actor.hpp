@@ -34,7 +34,7 @@ class scheduler_actor final : public actors::actor<scheduler_protocol> {
   };
 
   void on_submit(submit& s);
-  void on_abort(request_id r);
+  void on_abort(request_id r, int index);
   void on_step_done(step_done& d);
   void kick();
 

@@ -48,6 +48,7 @@ struct submit {
 };
 struct abort_request {
   request_id request = 0;
+  int index = -1;  // one choice, or -1: all of them
 };
 struct step_done {
   step_result result;

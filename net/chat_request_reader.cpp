@@ -159,9 +159,9 @@ chat_message chat_request_reader::read_message(dom::element e, const std::string
         std::size_t i = 0;
         for (dom::element p : dom::array(kv.value)) m.parts.push_back(read_part(p, index_path(path, i++)));
       } else {
-        reject(path + " must be a string, null or an array of content parts, got " +
-                   std::string(json_type_name(kv.value)),
-               path);
+        reject(
+            path + " must be a string, null or an array of content parts, got " + std::string(json_type_name(kv.value)),
+            path);
       }
     } else if (kv.key == "reasoning_content") {
       m.reasoning_content = read_optional_string(kv.value, path);
@@ -169,7 +169,8 @@ chat_message chat_request_reader::read_message(dom::element e, const std::string
       if (is_null(kv.value)) continue;
       m.tool_calls.emplace();
       std::size_t i = 0;
-      for (dom::element c : read_array(kv.value, path)) m.tool_calls->push_back(read_tool_call(c, index_path(path, i++)));
+      for (dom::element c : read_array(kv.value, path))
+        m.tool_calls->push_back(read_tool_call(c, index_path(path, i++)));
     } else if (kv.key == "tool_call_id") {
       m.tool_call_id = read_optional_string(kv.value, path);
     } else if (kv.key == "name") {
@@ -227,9 +228,9 @@ bool chat_request_reader::read(std::string_view key, dom::element v) {
     if (null) return true;
     const dom::array items = read_array(v, key);
     if (items.size() > limits_.max_tools) {
-      reject("tools may hold at most " + std::to_string(limits_.max_tools) + " tools, got " +
-                 std::to_string(items.size()),
-             key);
+      reject(
+          "tools may hold at most " + std::to_string(limits_.max_tools) + " tools, got " + std::to_string(items.size()),
+          key);
     }
     r_.tools.emplace();
     std::size_t i = 0;

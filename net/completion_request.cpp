@@ -11,6 +11,8 @@ namespace dom = simdjson::dom;
 namespace {
 
 constexpr std::int64_t token_id_max = std::numeric_limits<std::int32_t>::max();
+constexpr std::string_view prompt_forms =
+    "prompt must be a string, an array of strings, an array of token ids or an array of arrays of token ids";
 
 std::vector<std::int32_t> read_token_ids(dom::array items, const std::string& param) {
   if (items.size() == 0) reject(param + " must hold at least one token id", param);
@@ -36,9 +38,7 @@ std::vector<prompt_input> read_prompts(dom::element e, const request_limits& lim
     return prompts;
   }
   if (!e.is_array()) {
-    reject("prompt must be a string, an array of strings, an array of token ids or an array of arrays of token ids, "
-           "got " + std::string(json_type_name(e)),
-           "prompt");
+    reject(std::string(prompt_forms) + ", got " + std::string(json_type_name(e)), "prompt");
   }
   const dom::array items(e);
   if (items.size() == 0) reject("prompt must not be empty", "prompt");
@@ -62,9 +62,8 @@ std::vector<prompt_input> read_prompts(dom::element e, const request_limits& lim
       prompts.emplace_back(read_string(item, path));
     } else {
       if (!item.is_array()) {
-        reject("prompt must be a string, an array of strings, an array of token ids or an array of arrays of token "
-               "ids, got " + std::string(json_type_name(item)) + " at index " + std::to_string(i - 1),
-               path);
+        const std::string got = std::string(json_type_name(item)) + " at index " + std::to_string(i - 1);
+        reject(std::string(prompt_forms) + ", got " + got, path);
       }
       prompts.emplace_back(read_token_ids(dom::array(item), path));
     }

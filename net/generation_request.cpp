@@ -27,7 +27,8 @@ void read_stop_string(dom::element e, std::string_view param, generation_request
 
 void read_stop(dom::element e, generation_request& r, const request_limits& limits) {
   if (e.is_string()) return read_stop_string(e, "stop", r, limits);
-  if (!e.is_array()) reject("stop must be a string or an array of strings, got " + std::string(json_type_name(e)), "stop");
+  if (!e.is_array())
+    reject("stop must be a string or an array of strings, got " + std::string(json_type_name(e)), "stop");
   const dom::array items(e);
   if (items.size() > limits.max_stop_strings) {
     reject("stop may hold at most " + std::to_string(limits.max_stop_strings) + " strings, got " +
@@ -47,7 +48,8 @@ void read_stop_token_ids(dom::element e, generation_request& r, const request_li
   }
   std::size_t i = 0;
   for (dom::element item : items) {
-    r.stop_token_ids.push_back(static_cast<std::int32_t>(read_integer(item, index_path("stop_token_ids", i++), 0, int_max)));
+    r.stop_token_ids.push_back(
+        static_cast<std::int32_t>(read_integer(item, index_path("stop_token_ids", i++), 0, int_max)));
   }
 }
 

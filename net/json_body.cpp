@@ -75,8 +75,8 @@ void reject(std::string message, std::string_view param) {
 dom::object parse_body(dom::parser& parser, std::string_view body, const request_limits& limits) {
   if (body.size() > limits.max_body_bytes) throw request_error{body_too_large(limits.max_body_bytes)};
   if (const auto error = parser.allocate(std::max<std::size_t>(body.size(), 1), limits.max_depth)) {
-    throw request_error{internal_error(std::string("cannot allocate the JSON parser: ") +
-                                       simdjson::error_message(error))};
+    throw request_error{
+        internal_error(std::string("cannot allocate the JSON parser: ") + simdjson::error_message(error))};
   }
   dom::element root;
   if (const auto error = parser.parse(body.data(), body.size(), true).get(root)) {
@@ -85,7 +85,7 @@ dom::object parse_body(dom::parser& parser, std::string_view body, const request
       message += "nested deeper than " + std::to_string(limits.max_depth) + " levels";
     } else if (error == simdjson::UTF8_ERROR) {
       message += "not valid UTF-8";
-    } else if (error == simdjson::BIGINT_ERROR || error == simdjson::NUMBER_ERROR) {
+    } else if (error == simdjson::NUMBER_ERROR) {
       message += "a number out of range";
     } else {
       message += simdjson::error_message(error);

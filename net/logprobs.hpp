@@ -29,10 +29,10 @@ struct top_logprob {
 };
 
 struct token_logprob {
-  std::string token;              // raw bytes of the token's text
-  std::optional<float> logprob;   // nullopt: none (the first prompt token under echo)
-  std::vector<top_logprob> top;   // the most likely alternatives, most likely first
-  std::int64_t text_offset = 0;   // completions: where the token's text starts in the choice's text
+  std::string token;             // raw bytes of the token's text
+  std::optional<float> logprob;  // nullopt: none (the first prompt token under echo)
+  std::vector<top_logprob> top;  // the most likely alternatives, most likely first
+  std::int64_t text_offset = 0;  // completions: where the token's text starts in the choice's text
 };
 
 // The value of "logprobs" in a chat choice (or chunk) for these tokens.

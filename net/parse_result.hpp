@@ -16,7 +16,7 @@ namespace moeserve::net {
 template <class T>
 class parse_result {
  public:
-  parse_result(T value) : v_(std::in_place_index<0>, std::move(value)) {}         // NOLINT: implicit
+  parse_result(T value) : v_(std::in_place_index<0>, std::move(value)) {}          // NOLINT: implicit
   parse_result(api_error error) : v_(std::in_place_index<1>, std::move(error)) {}  // NOLINT: implicit
 
   bool ok() const noexcept { return v_.index() == 0; }

@@ -36,11 +36,11 @@ tokenize_request parse_tokenize(std::string_view body, const request_limits& lim
   }
   const bool has_messages = !chat.messages.empty();
   if (prompt && has_messages) reject("give either prompt or messages, not both", "messages");
+  if (!prompt && !has_messages) reject("prompt or messages is required", "prompt");
   if (prompt) {
     r.input = std::move(*prompt);
     r.add_special_tokens = add_special_tokens.value_or(true);
   } else {
-    chat_reader.finish();  // messages are required when there is no prompt
     r.input = std::move(chat);
     r.add_special_tokens = add_special_tokens.value_or(false);
   }

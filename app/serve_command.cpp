@@ -1,0 +1,124 @@
+#include "app/serve_command.hpp"
+
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+
+#include "actors/actor_system.hpp"
+#include "app/serving/openai_router.hpp"
+#include "app/serving/serving_context.hpp"
+#include "cpu/cpu_executor.hpp"
+#include "engine/executor_actor.hpp"
+#include "engine/scheduler_actor.hpp"
+#include "net/http/http_server.hpp"
+
+namespace moeserve::app {
+
+namespace {
+
+struct serve_options {
+  std::string model;
+  std::string host = "127.0.0.1";
+  int port = 8000;
+  int metrics_port = 0;
+  std::vector<std::string> served_model_name;
+  std::string api_key;
+  int max_model_len = 0;
+  int max_num_seqs = 64;
+  int max_num_batched_tokens = 2048;
+  int block_size = 64;
+  int max_queued_requests = 256;
+  int threads = 0;
+  int io_threads = 2;
+  double kv_cache_gib = 1.0;
+  bool enable_prefix_caching = true;
+  bool enable_chunked_prefill = true;
+  std::vector<std::string> ignored;
+};
+
+int run_serve(const serve_options& o) {
+  for (const auto& flag : o.ignored) std::fprintf(stderr, "moeserve: %s is accepted and ignored (one process)\n", flag.c_str());
+  if (o.metrics_port)
+    std::fprintf(stderr, "moeserve: --metrics-port: the probe server is not built yet; /health is on the main port\n");
+  model::model_bundle bundle(o.model);
+  const auto& config = bundle.config();
+  const int max_len = o.max_model_len > 0 ? std::min(o.max_model_len, config.max_position_embeddings)
+                                          : config.max_position_embeddings;
+  const std::int64_t per_block = std::int64_t{2} * config.num_layers * config.num_kv_heads * config.head_dim *
+                                 o.block_size * static_cast<std::int64_t>(sizeof(float));
+  const int blocks = static_cast<int>(std::max<std::int64_t>(
+      (max_len + o.block_size - 1) / o.block_size, static_cast<std::int64_t>(o.kv_cache_gib * (1 << 30)) / per_block));
+
+  actors::actor_system system;
+  auto executor = std::make_unique<cpu::cpu_executor>(bundle.files(), cpu::cpu_executor_options{o.threads, o.block_size, blocks});
+  const std::string backend = executor->backend_name();
+  auto executor_ref = system.spawn_with<engine::executor_actor>({.name = "executor", .on = &system.dedicated()},
+                                                                 std::move(executor));
+  engine::scheduler_config sc;
+  sc.max_num_seqs = o.max_num_seqs;
+  sc.max_num_batched_tokens = o.enable_chunked_prefill ? o.max_num_batched_tokens : std::max(o.max_num_batched_tokens, max_len);
+  sc.max_model_len = max_len;
+  sc.long_prefill_threshold = std::max(1, o.max_num_batched_tokens / 2);
+  sc.enable_prefix_caching = o.enable_prefix_caching;
+  auto scheduler = system.spawn_with<engine::scheduler_actor>({.name = "scheduler"}, sc, blocks, o.block_size, executor_ref);
+
+  serving_context ctx;
+  ctx.model = &bundle;
+  ctx.scheduler = scheduler;
+  ctx.served_names = o.served_model_name;
+  ctx.display_name = o.served_model_name.empty() ? std::filesystem::path(o.model).filename().string() : o.served_model_name[0];
+  ctx.api_key = o.api_key;
+  ctx.max_model_len = max_len;
+  ctx.max_concurrent = o.max_num_seqs + o.max_queued_requests;
+  ctx.started = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);  // before any thread starts: all inherit it
+
+  net::http_server server(system, {o.host, static_cast<unsigned short>(o.port), o.io_threads, {}},
+                          make_openai_router(ctx, system));
+  server.start();
+  std::fprintf(stderr, "moeserve: serving %s (%s, %d KV blocks of %d tokens, max_model_len %d) on http://%s:%u\n",
+               ctx.display_name.c_str(), backend.c_str(), blocks, o.block_size, max_len, o.host.c_str(), server.port());
+  std::fflush(stderr);
+  int signal = 0;
+  sigwait(&signals, &signal);
+  std::fprintf(stderr, "moeserve: %s, stopping\n", signal == SIGTERM ? "SIGTERM" : "SIGINT");
+  system.stop();
+  system.join_for(std::chrono::seconds(10));
+  server.stop();
+  return 0;
+}
+
+}  // namespace
+
+std::function<int()> add_serve_command(CLI::App& cli) {
+  auto o = std::make_shared<serve_options>();
+  auto* cmd = cli.add_subcommand("serve", "Serve the OpenAI-compatible API");
+  cmd->add_option("--model", o->model, "GGUF file or Hugging Face model directory")->required();
+  cmd->add_option("--host", o->host)->capture_default_str();
+  cmd->add_option("--port", o->port)->capture_default_str();
+  cmd->add_option("--metrics-port", o->metrics_port);
+  cmd->add_option("--served-model-name", o->served_model_name, "Names the model answers to (default: any)");
+  cmd->add_option("--api-key", o->api_key, "Require Authorization: Bearer <key> on /v1 routes");
+  cmd->add_option("--max-model-len", o->max_model_len, "Prompt + output cap (0: the model's)");
+  cmd->add_option("--max-num-seqs", o->max_num_seqs)->capture_default_str();
+  cmd->add_option("--max-num-batched-tokens", o->max_num_batched_tokens)->capture_default_str();
+  cmd->add_option("--block-size", o->block_size)->capture_default_str();
+  cmd->add_option("--max-queued-requests", o->max_queued_requests)->capture_default_str();
+  cmd->add_option("--threads", o->threads, "CPU threads of the executor (0: all)")->capture_default_str();
+  cmd->add_option("--io-threads", o->io_threads)->capture_default_str();
+  cmd->add_option("--kv-cache-gib", o->kv_cache_gib, "KV cache size on the CPU")->capture_default_str();
+  cmd->add_flag("--enable-prefix-caching,!--no-enable-prefix-caching", o->enable_prefix_caching)->capture_default_str();
+  cmd->add_flag("--enable-chunked-prefill,!--no-enable-chunked-prefill", o->enable_chunked_prefill)->capture_default_str();
+  for (const char* flag : {"--engine-worker-queue-port", "--cache-queue-port", "--tensor-parallel-size"})
+    cmd->add_option_function<std::string>(flag, [o, flag](const std::string&) { o->ignored.emplace_back(flag); });
+  cmd->add_flag_function("--use-cudagraph", [o](std::int64_t) { o->ignored.emplace_back("--use-cudagraph"); });
+  return [o, cmd]() -> int { return cmd->parsed() ? run_serve(*o) : -1; };
+}
+
+}  // namespace moeserve::app
