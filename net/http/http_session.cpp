@@ -172,7 +172,12 @@ void http_session::watch_for_disconnect() {
     // in the socket for the next read) or it closed; only EOF or an error count as gone.
     char probe;
     beast::error_code peek_ec;
-    const auto n = conn->socket.receive(asio::buffer(&probe, 1), asio::ip::tcp::socket::message_peek, peek_ec);
+    std::size_t n = 1;
+    if (!ec) {
+      conn->socket.non_blocking(true, peek_ec);  // a peek must never wait (it would hold the strand)
+      n = conn->socket.receive(asio::buffer(&probe, 1), asio::ip::tcp::socket::message_peek, peek_ec);
+      if (peek_ec == asio::error::would_block) peek_ec = {}, n = 1;
+    }
     me.send(peer_event{ec || peek_ec || n == 0});
   });
 }

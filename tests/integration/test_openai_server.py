@@ -1,0 +1,197 @@
+"""moeserve serve against the official openai client (and plain HTTP where the client
+cannot express a case): chat and completions, streamed and not, the usage chunk, n,
+logprobs, stop strings, seeds, concurrent streams, bad input, unknown models, API keys,
+overload (429) and a client that disconnects mid-stream.
+
+Run: .venv/bin/python -m pytest tests/integration --server build/app/moeserve
+(the default model must be in models/: tools/install-deps --model).
+"""
+import concurrent.futures
+import json
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import openai
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+MODEL = ROOT / "models" / "SmolLM2-135M-Instruct.Q4_1.gguf"
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    def __init__(self, binary, *flags):
+        self.port = free_port()
+        self.proc = subprocess.Popen([binary, "serve", "--model", str(MODEL), "--port", str(self.port), "--threads", "2",
+                                      "--kv-cache-gib", "0.25", *flags],
+                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            try:
+                if urllib.request.urlopen(self.url("/health"), timeout=2).status == 200:
+                    return
+            except (urllib.error.URLError, ConnectionError):
+                time.sleep(0.2)
+        self.stop()
+        raise RuntimeError("the server did not come up")
+
+    def url(self, path):
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def client(self, **kw):
+        return openai.OpenAI(base_url=self.url("/v1"), api_key=kw.pop("api_key", "none"), max_retries=0, **kw)
+
+    def post(self, path, body, headers=None):
+        req = urllib.request.Request(self.url(path), data=body if isinstance(body, bytes) else json.dumps(body).encode(),
+                                     headers={"Content-Type": "application/json", **(headers or {})})
+        try:
+            with urllib.request.urlopen(req, timeout=60) as r:
+                return r.status, r.read().decode(), dict(r.headers)
+        except urllib.error.HTTPError as e:
+            return e.code, e.read().decode(), dict(e.headers)
+
+    def stop(self):
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+
+
+@pytest.fixture(scope="module")
+def server(request):
+    s = Server(request.config.getoption("--server"))
+    yield s
+    s.stop()
+
+
+def ask(question):
+    return [{"role": "user", "content": question}]
+
+
+def test_chat_completion(server):
+    r = server.client().chat.completions.create(model="null", messages=ask("What is the capital of Germany?"),
+                                                temperature=0, max_tokens=30)
+    assert "Berlin" in r.choices[0].message.content
+    assert r.choices[0].finish_reason == "stop"
+    assert r.usage.prompt_tokens > 0 and r.usage.completion_tokens > 0
+    assert r.usage.total_tokens == r.usage.prompt_tokens + r.usage.completion_tokens
+
+
+def test_chat_stream_with_usage(server):
+    chunks = list(server.client().chat.completions.create(
+        messages=ask("What is 2+2?"), model="default", temperature=0, max_tokens=30, stream=True,
+        stream_options={"include_usage": True}))
+    assert chunks[0].choices[0].delta.role == "assistant"
+    text = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
+    assert "4" in text
+    finishes = [c.choices[0].finish_reason for c in chunks if c.choices and c.choices[0].finish_reason]
+    assert finishes == ["stop"]
+    assert chunks[-1].choices == [] and chunks[-1].usage.completion_tokens > 0
+
+
+def test_completions_n_and_logprobs(server):
+    r = server.client().completions.create(model="m", prompt="The sea is", max_tokens=6, n=2, temperature=1.0,
+                                           seed=3, logprobs=2)
+    assert [c.index for c in r.choices] == [0, 1]
+    for c in r.choices:
+        assert len(c.logprobs.tokens) == 6 and len(c.logprobs.top_logprobs[0]) == 2
+        assert all(lp <= 0 for lp in c.logprobs.token_logprobs)
+    assert r.usage.completion_tokens == 12
+
+
+def test_stop_strings_and_seed_reproducibility(server):
+    c = server.client()
+    full = c.completions.create(model="m", prompt="1, 2, 3, 4,", max_tokens=12, temperature=0).choices[0].text
+    stop = full.strip().split(",")[1].strip()  # a number the greedy text contains
+    cut = c.completions.create(model="m", prompt="1, 2, 3, 4,", max_tokens=12, temperature=0, stop=[stop])
+    assert cut.choices[0].finish_reason == "stop" and cut.choices[0].text == full[:full.index(stop)]
+    a = c.completions.create(model="m", prompt="Once upon a time", max_tokens=16, temperature=1.0, seed=11)
+    b = c.completions.create(model="m", prompt="Once upon a time", max_tokens=16, temperature=1.0, seed=11)
+    assert a.choices[0].text == b.choices[0].text
+
+
+def test_concurrent_streams(server):
+    def one(i):
+        stream = server.client().completions.create(model="m", prompt=f"Story number {i}:", max_tokens=24,
+                                                    temperature=0, stream=True)
+        return "".join(ch.choices[0].text for ch in stream if ch.choices)
+
+    with concurrent.futures.ThreadPoolExecutor(6) as pool:
+        texts = list(pool.map(one, range(6)))
+    alone = [server.client().completions.create(model="m", prompt=f"Story number {i}:", max_tokens=24,
+                                                temperature=0).choices[0].text for i in range(6)]
+    assert texts == alone
+
+
+def test_bad_input_gets_400_and_the_server_keeps_serving(server):
+    c = server.client()
+    with pytest.raises(openai.BadRequestError) as e:
+        c.completions.create(model="m", prompt="x", max_tokens=5, temperature=-1)
+    assert "temperature" in str(e.value)
+    for body, param in [(b"{not json", None), (b'{"prompt":"x","prompt":"y"}', "prompt"),
+                        (b'{"prompt":"x","n":0}', "n"), (b'{"prompt":"x"} trailing', None),
+                        (b'{"messages":[{"role":"user","content":"x"}],"chat_template":"{{x}}"}', "chat_template")]:
+        route = "/v1/chat/completions" if b"messages" in body else "/v1/completions"
+        status, text, _ = server.post(route, body)
+        assert status == 400, text
+        err = json.loads(text)["error"]
+        if param:
+            assert err["param"] == param, err
+    status, text, _ = server.post("/v1/completions", {"prompt": "x" * 40000, "max_tokens": 10})
+    assert status == 400 and "maximum context length" in text
+    assert c.completions.create(model="m", prompt="Hi", max_tokens=2).choices[0].text is not None
+
+
+def test_tokenize_and_detokenize(server):
+    status, text, _ = server.post("/tokenize", {"prompt": "Hello world"})
+    tokens = json.loads(text)["tokens"]
+    assert status == 200 and len(tokens) == 2
+    status, text, _ = server.post("/detokenize", {"tokens": tokens})
+    assert json.loads(text)["prompt"] == "Hello world"
+
+
+def test_a_client_that_disconnects_mid_stream_frees_the_engine(server):
+    body = json.dumps({"prompt": "Tell me a long story.", "max_tokens": 2000, "ignore_eos": True, "stream": True})
+    with socket.create_connection(("127.0.0.1", server.port)) as s:
+        s.sendall(f"POST /v1/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                  f"Content-Length: {len(body)}\r\n\r\n{body}".encode())
+        seen = b""
+        while b"data:" not in seen:
+            chunk = s.recv(4096)
+            assert chunk, "the stream ended before its first event"
+            seen += chunk
+    start = time.time()  # the aborted request must not hold the engine: a new one is answered at once
+    r = server.client().completions.create(model="m", prompt="Hi", max_tokens=4, temperature=0)
+    assert r.choices[0].finish_reason == "length" and time.time() - start < 10
+
+
+def test_names_keys_and_overload(request):
+    s = Server(request.config.getoption("--server"), "--served-model-name", "smollm2", "--api-key", "k3y",
+               "--max-num-seqs", "1", "--max-queued-requests", "0")
+    try:
+        with pytest.raises(openai.AuthenticationError):
+            s.client(api_key="wrong").models.list()
+        c = s.client(api_key="k3y")
+        assert [m.id for m in c.models.list().data] == ["smollm2"]
+        with pytest.raises(openai.NotFoundError) as e:
+            c.completions.create(model="gpt-4", prompt="x", max_tokens=1)
+        assert "The model `gpt-4` does not exist." in str(e.value)
+        stream = c.completions.create(model="smollm2", prompt="Long:", max_tokens=200, stream=True,
+                                      extra_body={"ignore_eos": True})
+        next(iter(stream))  # the one slot is taken
+        status, text, headers = s.post("/v1/completions", {"prompt": "x", "max_tokens": 1},
+                                       {"Authorization": "Bearer k3y"})
+        assert status == 429 and headers.get("Retry-After") == "1", text
+        stream.close()
+    finally:
+        s.stop()
