@@ -40,7 +40,8 @@ struct serve_options {
 int run_serve(const serve_options& o) {
   for (const auto& flag : o.ignored) std::fprintf(stderr, "moeserve: %s is accepted and ignored (one process)\n", flag.c_str());
   if (o.metrics_port)
-    std::fprintf(stderr, "moeserve: --metrics-port: the probe server is not built yet; /health is on the main port\n");
+    std::fprintf(stderr, "moeserve: --metrics-port: the separate probe server is not built yet; /metrics and /health "
+                         "are on the main port\n");
   model::model_bundle bundle(o.model);
   const auto& config = bundle.config();
   const int max_len = o.max_model_len > 0 ? std::min(o.max_model_len, config.max_position_embeddings)
@@ -50,6 +51,7 @@ int run_serve(const serve_options& o) {
   const int blocks = static_cast<int>(std::max<std::int64_t>(
       (max_len + o.block_size - 1) / o.block_size, static_cast<std::int64_t>(o.kv_cache_gib * (1 << 30)) / per_block));
 
+  engine::metrics_registry metrics;
   actors::actor_system system;
   auto executor = std::make_unique<cpu::cpu_executor>(bundle.files(), cpu::cpu_executor_options{o.threads, o.block_size, blocks});
   const std::string backend = executor->backend_name();
@@ -61,7 +63,8 @@ int run_serve(const serve_options& o) {
   sc.max_model_len = max_len;
   sc.long_prefill_threshold = std::max(1, o.max_num_batched_tokens / 2);
   sc.enable_prefix_caching = o.enable_prefix_caching;
-  auto scheduler = system.spawn_with<engine::scheduler_actor>({.name = "scheduler"}, sc, blocks, o.block_size, executor_ref);
+  auto scheduler = system.spawn_with<engine::scheduler_actor>({.name = "scheduler"}, sc, blocks, o.block_size, executor_ref,
+                                                               &metrics);
 
   serving_context ctx;
   ctx.model = &bundle;
@@ -71,6 +74,7 @@ int run_serve(const serve_options& o) {
   ctx.api_key = o.api_key;
   ctx.max_model_len = max_len;
   ctx.max_concurrent = o.max_num_seqs + o.max_queued_requests;
+  ctx.metrics = &metrics;
   ctx.started = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
 
   sigset_t signals;

@@ -7,8 +7,23 @@
 namespace moeserve::engine {
 
 scheduler_actor::scheduler_actor(const scheduler_config& config, int num_blocks, int block_size,
-                                 actors::actor_ref<executor_protocol> executor, std::chrono::milliseconds hung_after)
-    : pool_(num_blocks, block_size), scheduler_(config, pool_), executor_(std::move(executor)), hung_after_(hung_after) {}
+                                 actors::actor_ref<executor_protocol> executor, metrics_registry* metrics,
+                                 std::chrono::milliseconds hung_after)
+    : pool_(num_blocks, block_size),
+      scheduler_(config, pool_),
+      executor_(std::move(executor)),
+      metrics_(metrics),
+      hung_after_(hung_after) {}
+
+void scheduler_actor::publish_gauges() {
+  if (!metrics_) return;
+  metrics_->requests_running.store(static_cast<std::int64_t>(scheduler_.running_count()));
+  metrics_->requests_waiting.store(static_cast<std::int64_t>(scheduler_.waiting_count()));
+  metrics_->kv_cache_usage.store(scheduler_.kv_usage());
+  metrics_->preemptions.store(scheduler_.preemptions());
+  metrics_->prefix_cache_queries.store(scheduler_.cache().query_tokens());
+  metrics_->prefix_cache_hits.store(scheduler_.cache().hit_tokens());
+}
 
 void scheduler_actor::receive(scheduler_protocol& message) {
   std::visit(actors::overloaded{[&](submit& s) { on_submit(s); }, [&](abort_request& a) { on_abort(a.request, a.index); },
@@ -65,6 +80,7 @@ void scheduler_actor::on_abort(request_id r, int index) {
     return true;
   });
   if (it->second.empty()) requests_.erase(it);
+  publish_gauges();
 }
 
 void scheduler_actor::on_step_done(step_done& d) {
@@ -89,7 +105,9 @@ void scheduler_actor::on_step_done(step_done& d) {
 void scheduler_actor::kick() {
   if (stepping_) return;
   auto plan = scheduler_.schedule();
+  publish_gauges();
   if (!plan) return;
+  if (metrics_) metrics_->iteration_tokens.observe(static_cast<double>(plan->batch.tokens.size()));
   stepping_ = true;
   step_started_ = std::chrono::steady_clock::now();
   if (executor_.send(execute{std::move(*plan), self()}) != actors::send_status::ok) {

@@ -150,6 +150,15 @@ void generation_actor::on_output(engine::sequence_output& o) {
   if (c.finished) return;
   if (o.finished == engine::finish_reason::abort) return finish_choice(o.index, net::finish_reason::abort, {}, {});
   usage_.completion_tokens += 1;
+  const auto now = std::chrono::steady_clock::now();
+  if (first_token_ == std::chrono::steady_clock::time_point{}) {
+    first_token_ = now;
+    if (ctx_.metrics) ctx_.metrics->time_to_first_token.observe(std::chrono::duration<double>(now - arrived_).count());
+  }
+  if (ctx_.metrics && c.last_token != std::chrono::steady_clock::time_point{})
+    ctx_.metrics->inter_token_latency.observe(std::chrono::duration<double>(now - c.last_token).count());
+  c.last_token = now;
+  if (ctx_.metrics) ctx_.metrics->generation_tokens.fetch_add(1);
   if (o.index % n_ == 0 && c.logprobs.empty() && c.text.empty()) usage_.cached_tokens += o.cached_tokens;
   std::vector<net::token_logprob> tokens;
   if (request().logprobs) tokens.push_back(describe(o, c.text_offset));
@@ -198,6 +207,21 @@ void generation_actor::finish_choice(int index, net::finish_reason reason, std::
 
 void generation_actor::complete() {
   done_ = true;
+  if (auto* m = ctx_.metrics) {
+    const auto now = std::chrono::steady_clock::now();
+    m->e2e_latency.observe(std::chrono::duration<double>(now - arrived_).count());
+    if (first_token_ != std::chrono::steady_clock::time_point{}) {
+      const double decode = std::chrono::duration<double>(now - first_token_).count();
+      m->decode_time.observe(decode);
+      if (usage_.completion_tokens > static_cast<std::int64_t>(choices_.size()))
+        m->time_per_output_token.observe(decode / static_cast<double>(usage_.completion_tokens - 1));
+    }
+    m->prompt_tokens.fetch_add(usage_.prompt_tokens);
+    m->prompt_tokens_per_request.observe(static_cast<double>(usage_.prompt_tokens));
+    m->generation_tokens_per_request.observe(static_cast<double>(usage_.completion_tokens));
+    const auto reason = choices_.empty() ? net::finish_reason::abort : choices_.front().reason;
+    m->request_success[reason == net::finish_reason::stop ? 0 : reason == net::finish_reason::length ? 1 : 2].fetch_add(1);
+  }
   if (streaming_started_) {
     const std::string end = chat_stream_ ? chat_stream_->end(usage_) : completion_stream_->end(usage_);
     session_.send(net::stream_end{http_request_, end});

@@ -12,6 +12,7 @@
 //
 // A request the engine refuses (context) is a 400; if the client goes away, the session
 // aborts the request in the engine and stops this actor.
+#include <chrono>
 #include <memory>
 #include <string>
 #include <variant>
@@ -51,6 +52,7 @@ class generation_actor final : public actors::actor<engine::output_protocol> {
     std::int64_t text_offset = 0;
     bool finished = false;
     net::finish_reason reason = net::finish_reason::stop;
+    std::chrono::steady_clock::time_point last_token{};
   };
 
   const net::generation_request& request() const;
@@ -76,6 +78,8 @@ class generation_actor final : public actors::actor<engine::output_protocol> {
   std::unique_ptr<net::completion_stream> completion_stream_;
   std::unique_ptr<net::chat_completion_stream> chat_stream_;
   bool done_ = false;
+  std::chrono::steady_clock::time_point arrived_ = std::chrono::steady_clock::now();
+  std::chrono::steady_clock::time_point first_token_{};
 };
 
 }  // namespace moeserve::app

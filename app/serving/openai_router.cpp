@@ -56,6 +56,10 @@ net::request_router make_openai_router(serving_context& ctx, actors::actor_syste
   return [&ctx, &system](net::http_request req, actors::actor_ref<net::session_protocol> session) -> std::function<void()> {
     const auto reply = [&](const net::api_error& e) { session.send(error_response(req.number, e)); };
     const std::string path = req.target.substr(0, req.target.find('?'));
+    if (path == "/metrics" && req.method == "GET" && ctx.metrics) {
+      session.send(net::full_response{req.number, 200, "text/plain; version=0.0.4; charset=utf-8", ctx.metrics->render(), {}});
+      return {};
+    }
     if (path == "/health" && req.method == "GET") {
       system.spawn<health_probe>(ctx.scheduler, session, req.number);
       return {};
@@ -122,6 +126,7 @@ net::request_router make_openai_router(serving_context& ctx, actors::actor_syste
     }
     // Admission before any parsing beyond the body's JSON, and before tokenizing.
     if (ctx.in_engine.load() >= ctx.max_concurrent) {
+      if (ctx.metrics) ctx.metrics->admission_rejections.fetch_add(1);
       reply(net::queue_full("the server is at capacity (" + std::to_string(ctx.max_concurrent) +
                             " requests); retry shortly"));
       return {};

@@ -4,6 +4,7 @@
 //   POST /v1/completions, /v1/chat/completions   -> a generation_actor per request
 //   GET  /v1/models                              -> the served model
 //   POST /tokenize, /detokenize                  -> answered at once with the tokenizer
+//   GET  /metrics                                -> Prometheus text (engine/metrics.hpp)
 //   GET  /health                                 -> a round trip through the Scheduler
 //                                                   (200, or 503 when the engine is dead,
 //                                                   hung or does not answer in time)

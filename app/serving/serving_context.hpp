@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "actors/actor.hpp"
+#include "engine/metrics.hpp"
 #include "engine/serving_messages.hpp"
 #include "model/bundle/model_bundle.hpp"
 #include "net/request_limits.hpp"
@@ -26,6 +27,7 @@ struct serving_context {
   std::atomic<int> in_engine{0};
   std::atomic<std::uint64_t> next_request{1};
   std::int64_t started = 0;  // unix seconds, for /v1/models
+  engine::metrics_registry* metrics = nullptr;
 };
 
 }  // namespace moeserve::app

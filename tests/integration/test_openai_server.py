@@ -173,6 +173,42 @@ def test_a_client_that_disconnects_mid_stream_frees_the_engine(server):
     start = time.time()  # the aborted request must not hold the engine: a new one is answered at once
     r = server.client().completions.create(model="m", prompt="Hi", max_tokens=4, temperature=0)
     assert r.choices[0].finish_reason == "length" and time.time() - start < 10
+    m = metrics(server)  # its blocks are back: nothing running, no KV block in use
+    assert m["moeserve:num_requests_running"] == 0 and m["moeserve:kv_cache_usage_perc"] == 0
+
+
+def metrics(server):
+    with urllib.request.urlopen(server.url("/metrics"), timeout=10) as r:
+        text = r.read().decode()
+    values = {}
+    for line in text.splitlines():
+        if line and not line.startswith("#"):
+            name, value = line.rsplit(" ", 1)
+            values[name] = float(value)
+    return values
+
+
+def test_metrics_prefix_cache_and_batching(server):
+    c = server.client()
+    prompt = "The history of the lighthouse. " * 40  # ~240 tokens: three full 64-token blocks
+    before = metrics(server)
+    first = time.time()
+    c.completions.create(model="m", prompt=prompt, max_tokens=1, temperature=0)
+    cold = time.time() - first
+    second = time.time()
+    c.completions.create(model="m", prompt=prompt, max_tokens=1, temperature=0)
+    warm = time.time() - second
+    after = metrics(server)
+    hits = after["moeserve:prefix_cache_hits_total"] - before["moeserve:prefix_cache_hits_total"]
+    assert hits >= 192, hits  # the shared full blocks of the repeated prompt
+    assert warm < cold, (warm, cold)
+    # Several streams at once are batched: some engine step carried more than one token.
+    with concurrent.futures.ThreadPoolExecutor(4) as pool:
+        list(pool.map(lambda i: c.completions.create(model="m", prompt=f"Count {i}:", max_tokens=16), range(4)))
+    m = metrics(server)
+    single = m['moeserve:iteration_tokens_total_bucket{le="1"}']
+    assert m["moeserve:iteration_tokens_total_count"] > single
+    assert m["moeserve:num_requests_running"] == 0 and m["moeserve:kv_cache_usage_perc"] == 0
 
 
 def test_names_keys_and_overload(request):
