@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <memory>
+#include <thread>
 
 #include "actors/actor_system.hpp"
 #include "app/serving/openai_router.hpp"
@@ -31,6 +32,7 @@ struct serve_options {
   int max_queued_requests = 256;
   int threads = 0;
   int io_threads = 2;
+  double shutdown_timeout = 30;
   double kv_cache_gib = 1.0;
   bool enable_prefix_caching = true;
   bool enable_chunked_prefill = true;
@@ -91,7 +93,18 @@ int run_serve(const serve_options& o) {
   std::fflush(stderr);
   int signal = 0;
   sigwait(&signals, &signal);
-  std::fprintf(stderr, "moeserve: %s, stopping\n", signal == SIGTERM ? "SIGTERM" : "SIGINT");
+  std::fprintf(stderr, "moeserve: %s: draining (up to %.0f s)\n", signal == SIGTERM ? "SIGTERM" : "SIGINT",
+               o.shutdown_timeout);
+  ctx.shutting_down = true;  // new generation requests get 503 from here on
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(o.shutdown_timeout);
+  while (ctx.in_engine.load() > 0 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  {
+    std::lock_guard lock(ctx.live_mutex);  // still running at the deadline: end them with an error event
+    for (auto& [id, ref] : ctx.live) ref.send(engine::request_failed{id, 503, "the server is shutting down"});
+  }
+  for (int i = 0; i < 40 && ctx.in_engine.load() > 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  std::fprintf(stderr, "moeserve: stopping\n");
   system.stop();
   system.join_for(std::chrono::seconds(10));
   server.stop();
@@ -116,6 +129,8 @@ std::function<int()> add_serve_command(CLI::App& cli) {
   cmd->add_option("--max-queued-requests", o->max_queued_requests)->capture_default_str();
   cmd->add_option("--threads", o->threads, "CPU threads of the executor (0: all)")->capture_default_str();
   cmd->add_option("--io-threads", o->io_threads)->capture_default_str();
+  cmd->add_option("--shutdown-timeout", o->shutdown_timeout, "Seconds SIGTERM waits for running requests")
+      ->capture_default_str();
   cmd->add_option("--kv-cache-gib", o->kv_cache_gib, "KV cache size on the CPU")->capture_default_str();
   cmd->add_flag("--enable-prefix-caching,!--no-enable-prefix-caching", o->enable_prefix_caching)->capture_default_str();
   cmd->add_flag("--enable-chunked-prefill,!--no-enable-chunked-prefill", o->enable_chunked_prefill)->capture_default_str();

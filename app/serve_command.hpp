@@ -5,7 +5,8 @@
 //
 // The actor graph: HTTP sessions (Asio strands) -> a generation actor per request
 // (tokenize, stream) -> the Scheduler -> the Executor (the CPU executor on its own thread).
-// SIGINT/SIGTERM stop it.
+// SIGINT/SIGTERM: new requests get 503, running ones may finish within --shutdown-timeout,
+// then those left end with an error event and the server stops.
 #include <CLI/CLI.hpp>
 #include <functional>
 

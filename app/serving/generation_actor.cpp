@@ -29,6 +29,10 @@ generation_actor::generation_actor(serving_context& context, engine::request_id 
 }
 
 generation_actor::~generation_actor() {
+  {
+    std::lock_guard lock(ctx_.live_mutex);
+    ctx_.live.erase(id_);
+  }
   if (counted_) ctx_.in_engine.fetch_sub(1);
 }
 
@@ -37,6 +41,10 @@ const net::generation_request& generation_actor::request() const {
 }
 
 void generation_actor::on_start() {
+  {
+    std::lock_guard lock(ctx_.live_mutex);
+    ctx_.live.emplace(id_, self());
+  }
   const auto& tok = ctx_.model->tokens();
   const auto& req = request();
   std::vector<std::vector<std::int32_t>> prompts;

@@ -124,6 +124,10 @@ net::request_router make_openai_router(serving_context& ctx, actors::actor_syste
       reply(net::api_error{405, "use POST", "invalid_request_error", std::nullopt});
       return {};
     }
+    if (ctx.shutting_down.load()) {
+      reply(net::service_unavailable("the server is shutting down"));
+      return {};
+    }
     // Admission before any parsing beyond the body's JSON, and before tokenizing.
     if (ctx.in_engine.load() >= ctx.max_concurrent) {
       if (ctx.metrics) ctx.metrics->admission_rejections.fetch_add(1);

@@ -3,6 +3,8 @@
 // tokenizer and template, the engine's Scheduler, the served names and limits, and the
 // count of requests in the engine (admission control).
 #include <atomic>
+#include <mutex>
+#include <unordered_map>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -28,6 +30,11 @@ struct serving_context {
   std::atomic<std::uint64_t> next_request{1};
   std::int64_t started = 0;  // unix seconds, for /v1/models
   engine::metrics_registry* metrics = nullptr;
+  // Shutdown: new generation requests are refused (503) once set; the live ones are listed
+  // so that those still running at the deadline can be ended with an error event.
+  std::atomic<bool> shutting_down{false};
+  std::mutex live_mutex;
+  std::unordered_map<engine::request_id, actors::actor_ref<engine::output_protocol>> live;
 };
 
 }  // namespace moeserve::app

@@ -10,6 +10,7 @@ import concurrent.futures
 import json
 import socket
 import subprocess
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -31,9 +32,10 @@ def free_port():
 class Server:
     def __init__(self, binary, *flags):
         self.port = free_port()
+        self.log = tempfile.TemporaryFile(mode="w+")
         self.proc = subprocess.Popen([binary, "serve", "--model", str(MODEL), "--port", str(self.port), "--threads", "2",
                                       "--kv-cache-gib", "0.25", *flags],
-                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+                                     stdout=self.log, stderr=subprocess.STDOUT, text=True)
         deadline = time.time() + 60
         while time.time() < deadline:
             try:
@@ -60,6 +62,9 @@ class Server:
             return e.code, e.read().decode(), dict(e.headers)
 
     def stop(self):
+        if self.proc.poll() is not None:  # it died: show why
+            self.log.seek(0)
+            print(f"moeserve exited with {self.proc.returncode}:\n{self.log.read()[-4000:]}")
         self.proc.terminate()
         try:
             self.proc.wait(timeout=20)
