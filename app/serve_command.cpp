@@ -84,6 +84,7 @@ int run_serve(const serve_options& o) {
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);  // before any thread starts: all inherit it
+  std::signal(SIGPIPE, SIG_IGN);  // a write to a closed connection is an error to handle, not a reason to exit
 
   net::http_server server(system, {o.host, static_cast<unsigned short>(o.port), o.io_threads, {}},
                           make_openai_router(ctx, system));
