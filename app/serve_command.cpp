@@ -13,6 +13,7 @@
 #include "engine/executor_actor.hpp"
 #include "engine/scheduler_actor.hpp"
 #include "net/http/http_server.hpp"
+#include "net/probe/probe_server.hpp"
 
 namespace moeserve::app {
 
@@ -41,9 +42,6 @@ struct serve_options {
 
 int run_serve(const serve_options& o) {
   for (const auto& flag : o.ignored) std::fprintf(stderr, "moeserve: %s is accepted and ignored (one process)\n", flag.c_str());
-  if (o.metrics_port)
-    std::fprintf(stderr, "moeserve: --metrics-port: the separate probe server is not built yet; /metrics and /health "
-                         "are on the main port\n");
   model::model_bundle bundle(o.model);
   const auto& config = bundle.config();
   const int max_len = o.max_model_len > 0 ? std::min(o.max_model_len, config.max_position_embeddings)
@@ -89,6 +87,21 @@ int run_serve(const serve_options& o) {
   net::http_server server(system, {o.host, static_cast<unsigned short>(o.port), o.io_threads, {}},
                           make_openai_router(ctx, system));
   server.start();
+  std::unique_ptr<net::probe_server> probes;  // /metrics and /health on their own port and thread
+  if (o.metrics_port > 0) {
+    probes = std::make_unique<net::probe_server>(
+        o.host, static_cast<unsigned short>(o.metrics_port), [&metrics] { return metrics.render(); },
+        [&system, scheduler]() -> net::health_result {
+          auto reply = actors::ask<engine::engine_status>(system, scheduler, std::chrono::seconds(2),
+                                                          [](actors::reply_to<engine::engine_status> r) {
+                                                            return engine::status_query{std::move(r)};
+                                                          }).get();
+          if (!reply.ok()) return {false, "the engine does not answer"};
+          return {reply.value().healthy, reply.value().detail};
+        });
+    probes->start();
+    std::fprintf(stderr, "moeserve: /metrics and /health on http://%s:%u\n", o.host.c_str(), probes->port());
+  }
   std::fprintf(stderr, "moeserve: serving %s (%s, %d KV blocks of %d tokens, max_model_len %d) on http://%s:%u\n",
                ctx.display_name.c_str(), backend.c_str(), blocks, o.block_size, max_len, o.host.c_str(), server.port());
   std::fflush(stderr);
@@ -106,6 +119,7 @@ int run_serve(const serve_options& o) {
   }
   for (int i = 0; i < 40 && ctx.in_engine.load() > 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
   std::fprintf(stderr, "moeserve: stopping\n");
+  if (probes) probes->stop();
   system.stop();
   system.join_for(std::chrono::seconds(10));
   server.stop();
