@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <random>
 #include <stdexcept>
 
 #include "cpu/cpu_executor.hpp"
@@ -19,15 +18,7 @@ struct sequence {
   std::unique_ptr<model::detokenizer> detok;
   std::unique_ptr<model::stop_matcher> stops;
   generation_output out;
-  bool done = false;
 };
-
-// Blocks for the KV cache: as many as `bytes` holds, at least one full-length sequence.
-int kv_blocks(const model::model_config& c, int block_size, std::int64_t bytes, int max_len) {
-  const std::int64_t per_block = std::int64_t{2} * c.num_layers * c.num_kv_heads * c.head_dim * block_size * 4;
-  const auto full = static_cast<std::int64_t>((max_len + block_size - 1) / block_size);
-  return static_cast<int>(std::max(full, bytes / per_block));
-}
 
 }  // namespace
 
@@ -35,9 +26,8 @@ struct LLM::impl {
   explicit impl(const llm_options& o) : options(o), bundle(o.model) {
     if (options.block_size <= 0 || options.prefill_chunk <= 0 || options.max_num_seqs <= 0)
       throw std::invalid_argument("block_size, prefill_chunk and max_num_seqs must be positive");
-    const int limit = bundle.config().max_position_embeddings;
-    max_len = options.max_model_len > 0 ? std::min(options.max_model_len, limit) : limit;
-    const int blocks = kv_blocks(bundle.config(), options.block_size, options.kv_cache_bytes, max_len);
+    max_len = bundle.config().context_length(options.max_model_len);
+    const int blocks = cpu::kv_blocks_for_bytes(bundle.config(), options.block_size, options.kv_cache_bytes, max_len);
     executor = std::make_unique<cpu::cpu_executor>(
         bundle.files(), cpu::cpu_executor_options{options.threads, options.block_size, blocks});
     pool = std::make_unique<engine::block_pool>(blocks, options.block_size);
@@ -69,12 +59,9 @@ std::string LLM::backend_name() const { return impl_->executor->backend_name(); 
 
 std::vector<generation_output> LLM::generate(std::span<const std::string> prompts, const generation_params& params,
                                              const text_callback& on_text) {
-  const auto& tok = impl_->bundle.tokens();
   std::vector<std::vector<int>> ids;
   for (const auto& p : prompts) {
-    auto encoded = tok.encode(p, model::special_tokens::parse);
-    if (tok.special_ids().add_bos && tok.special_ids().bos != model::no_token)
-      encoded.insert(encoded.begin(), tok.special_ids().bos);
+    const auto encoded = impl_->bundle.encode_prompt(p);
     ids.emplace_back(encoded.begin(), encoded.end());
   }
   return generate_tokens(ids, params, on_text);
@@ -82,14 +69,9 @@ std::vector<generation_output> LLM::generate(std::span<const std::string> prompt
 
 std::vector<generation_output> LLM::chat(std::span<const model::chat_request> conversations,
                                          const generation_params& params, const text_callback& on_text) {
-  const auto* tmpl = impl_->bundle.chat();
-  if (!tmpl) throw std::invalid_argument("the model has no chat template");
   std::vector<std::vector<int>> ids;
   for (const auto& c : conversations) {
-    const auto rendered = tmpl->render(c);
-    std::vector<model::text_segment> segments;
-    for (const auto& r : rendered) segments.push_back({r.text, r.trusted});
-    const auto encoded = impl_->bundle.tokens().encode_segments(segments);
+    const auto encoded = impl_->bundle.encode_chat(c);
     ids.emplace_back(encoded.begin(), encoded.end());
   }
   return generate_tokens(ids, params, on_text);
@@ -137,7 +119,6 @@ std::vector<generation_output> LLM::generate_tokens(std::span<const std::vector<
   };
   const auto finish = [&](std::size_t i, const char* reason) {
     auto& s = seqs[i];
-    s.done = true;
     s.out.finish_reason = reason;
     if (!s.stops->stopped()) {
       emit(i, s.detok->finish());
@@ -164,7 +145,6 @@ std::vector<generation_output> LLM::generate_tokens(std::span<const std::vector<
       }
       if (emit(i, s.detok->push(e.token.token))) {
         m.scheduler->abort(e.id);
-        s.done = true;
         s.out.finish_reason = "stop";
         continue;
       }

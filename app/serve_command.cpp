@@ -44,12 +44,9 @@ int run_serve(const serve_options& o) {
   for (const auto& flag : o.ignored) std::fprintf(stderr, "moeserve: %s is accepted and ignored (one process)\n", flag.c_str());
   model::model_bundle bundle(o.model);
   const auto& config = bundle.config();
-  const int max_len = o.max_model_len > 0 ? std::min(o.max_model_len, config.max_position_embeddings)
-                                          : config.max_position_embeddings;
-  const std::int64_t per_block = std::int64_t{2} * config.num_layers * config.num_kv_heads * config.head_dim *
-                                 o.block_size * static_cast<std::int64_t>(sizeof(float));
-  const int blocks = static_cast<int>(std::max<std::int64_t>(
-      (max_len + o.block_size - 1) / o.block_size, static_cast<std::int64_t>(o.kv_cache_gib * (1 << 30)) / per_block));
+  const int max_len = config.context_length(o.max_model_len);
+  const int blocks =
+      cpu::kv_blocks_for_bytes(config, o.block_size, static_cast<std::int64_t>(o.kv_cache_gib * (1 << 30)), max_len);
 
   engine::metrics_registry metrics;
   actors::actor_system system;

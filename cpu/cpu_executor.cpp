@@ -1,9 +1,17 @@
 #include "cpu/cpu_executor.hpp"
 
+#include <algorithm>
 #include <random>
 #include <stdexcept>
 
 namespace moeserve::cpu {
+
+int kv_blocks_for_bytes(const model::model_config& c, int block_size, std::int64_t bytes, int max_model_len) {
+  const std::int64_t per_block =
+      std::int64_t{2} * c.num_layers * c.num_kv_heads * c.head_dim * block_size * static_cast<std::int64_t>(sizeof(float));
+  const std::int64_t one_sequence = (max_model_len + block_size - 1) / block_size;
+  return static_cast<int>(std::max(one_sequence, bytes / per_block));
+}
 
 cpu_executor::cpu_executor(const model::model_files& files, const cpu_executor_options& options)
     : options_(options), backend_(options.threads), model_(files, backend_) {

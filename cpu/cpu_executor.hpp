@@ -34,6 +34,10 @@ struct cpu_executor_options {
   int num_blocks = 0;
 };
 
+// The blocks of the CPU's FP32 KV cache that `bytes` hold for this model, but at least
+// enough for one sequence of max_model_len tokens.
+int kv_blocks_for_bytes(const model::model_config& config, int block_size, std::int64_t bytes, int max_model_len);
+
 class cpu_executor final : public model::step_executor {
  public:
   // `files` must outlive the executor. Throws load_error / config_error / invalid_argument.

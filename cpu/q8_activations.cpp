@@ -9,7 +9,7 @@
 #include "model/io/half.hpp"
 
 #if defined(__x86_64__)
-#include <immintrin.h>
+#include "cpu/avx2_common.hpp"
 #endif
 
 namespace moeserve::cpu {
@@ -100,22 +100,10 @@ float dot_q8_reference(dtype t, const std::byte* row, const q8_block* x, std::in
 }
 
 #if defined(__x86_64__)
-#define MOESERVE_AVX2 __attribute__((target("avx2,fma,f16c")))
-
 namespace {
 
-MOESERVE_AVX2 inline float half_at(const std::byte* p) {
-  std::uint16_t h;
-  std::memcpy(&h, p, 2);
-  return _cvtsh_ss(h);
-}
-
-MOESERVE_AVX2 inline float hsum(__m256 v) {
-  __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-  s = _mm_add_ss(s, _mm_movehdup_ps(s));
-  return _mm_cvtss_f32(s);
-}
+using avx2::hsum;
+using avx2::load_half;
 
 // 16 bytes of nibbles -> 32 bytes: low nibbles (elements 0..15), then high (16..31).
 MOESERVE_AVX2 inline __m256i unpack_nibbles(const std::byte* p) {
@@ -143,14 +131,14 @@ struct weight_block {
 MOESERVE_AVX2 inline weight_block load_weight(dtype t, const std::byte* row, std::int64_t b) {
   if (t == dtype::q4_1) {
     const std::byte* p = row + b * static_cast<std::int64_t>(sizeof(ggml::block_q4_1));
-    return {unpack_nibbles(p + 4), half_at(p), half_at(p + 2)};
+    return {unpack_nibbles(p + 4), load_half(p), load_half(p + 2)};
   }
   if (t == dtype::q4_0) {
     const std::byte* p = row + b * static_cast<std::int64_t>(sizeof(ggml::block_q4_0));
-    return {_mm256_sub_epi8(unpack_nibbles(p + 2), _mm256_set1_epi8(8)), half_at(p), 0.0f};
+    return {_mm256_sub_epi8(unpack_nibbles(p + 2), _mm256_set1_epi8(8)), load_half(p), 0.0f};
   }
   const std::byte* p = row + b * static_cast<std::int64_t>(sizeof(ggml::block_q8_0));
-  return {_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + 2)), half_at(p), 0.0f};
+  return {_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + 2)), load_half(p), 0.0f};
 }
 
 // R activation rows against one weight row, each weight block unpacked once for all R.

@@ -7,7 +7,7 @@
 #include "model/io/half.hpp"
 
 #if defined(__x86_64__)
-#include <immintrin.h>
+#include "cpu/avx2_common.hpp"
 #define MOESERVE_X86 1
 #endif
 
@@ -96,14 +96,8 @@ void decode_scalar(dtype type, const std::byte* row, std::int64_t n, float* out)
 
 #if MOESERVE_X86
 // --- AVX2 + FMA versions ---
-#define MOESERVE_AVX2 __attribute__((target("avx2,fma,f16c")))
-
-MOESERVE_AVX2 inline float hsum(__m256 v) {
-  __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-  s = _mm_add_ss(s, _mm_movehdup_ps(s));
-  return _mm_cvtss_f32(s);
-}
+using avx2::hsum;
+using avx2::load_half;
 
 // R rows of x against one row w. Every row's arithmetic is the same whatever R is (16
 // values per round into two accumulators, then 8, then the scalar tail), so results do not
@@ -184,12 +178,6 @@ MOESERVE_AVX2 void axpy_strided_avx2(const float* w, const float* v, std::int64_
   }
 }
 
-MOESERVE_AVX2 inline float half_to_float(const std::byte* p) {
-  std::uint16_t h;
-  std::memcpy(&h, p, 2);
-  return _cvtsh_ss(h);
-}
-
 // 16 nibbles (in the low halves of 16 bytes) -> 16 floats d * q + m.
 MOESERVE_AVX2 inline void put_nibbles(__m128i v, __m256 d, __m256 m, float* out) {
   _mm256_storeu_ps(out, _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(v)), m));
@@ -209,7 +197,7 @@ MOESERVE_AVX2 void decode_avx2(dtype type, const std::byte* row, std::int64_t n,
   switch (type) {
     case dtype::q8_0:
       for (std::int64_t b = 0; b < blocks; ++b, out += 32, row += sizeof(ggml::block_q8_0)) {
-        const __m256 d = _mm256_set1_ps(half_to_float(row));
+        const __m256 d = _mm256_set1_ps(load_half(row));
         for (int j = 0; j < 32; j += 8) {
           const __m128i q = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(row + 2 + j));
           _mm256_storeu_ps(out + j, _mm256_mul_ps(d, _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(q))));
@@ -218,13 +206,13 @@ MOESERVE_AVX2 void decode_avx2(dtype type, const std::byte* row, std::int64_t n,
       return;
     case dtype::q4_0:
       for (std::int64_t b = 0; b < blocks; ++b, out += 32, row += sizeof(ggml::block_q4_0)) {
-        const float d = half_to_float(row);
+        const float d = load_half(row);
         decode_nibbles(row + 2, _mm256_set1_ps(d), _mm256_set1_ps(-8.0f * d), out);
       }
       return;
     case dtype::q4_1:
       for (std::int64_t b = 0; b < blocks; ++b, out += 32, row += sizeof(ggml::block_q4_1))
-        decode_nibbles(row + 4, _mm256_set1_ps(half_to_float(row)), _mm256_set1_ps(half_to_float(row + 2)), out);
+        decode_nibbles(row + 4, _mm256_set1_ps(load_half(row)), _mm256_set1_ps(load_half(row + 2)), out);
       return;
     default:
       decode_scalar(type, row, n, out);

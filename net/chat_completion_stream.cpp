@@ -82,19 +82,7 @@ std::string chat_completion_stream::finish(int index, finish_reason reason, std:
 }
 
 std::string chat_completion_stream::end(const usage_info& usage) const {
-  std::string out;
-  if (include_usage_) {
-    json_writer w;
-    w.begin_object();
-    write_header_members(w, header_, "chat.completion.chunk");
-    w.key("choices").begin_array().end_array();
-    w.key("usage");
-    write_usage(w, usage);
-    w.end_object();
-    out = sse_event(w.str());
-  }
-  out.append(sse_done);
-  return out;
+  return sse_end(header_, "chat.completion.chunk", include_usage_, usage);
 }
 
 bool chat_completion_stream::finished(int index) const {

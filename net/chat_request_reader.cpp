@@ -24,6 +24,11 @@ std::optional<std::string> read_optional_string(dom::element e, std::string_view
   return read_string(e, param);
 }
 
+// A tool's or tool call's "type": "function" (or null) is all there is.
+void check_function_type(dom::element e, const std::string& path) {
+  if (!is_null(e) && read_string(e, path) != "function") reject(path + " must be \"function\"", path);
+}
+
 }  // namespace
 
 value chat_request_reader::to_value(dom::element e, std::string_view param) {
@@ -117,8 +122,7 @@ chat_tool_call chat_request_reader::read_tool_call(dom::element e, const std::st
     if (kv.key == "id") {
       call.id = read_optional_string(kv.value, member_path(param, "id"));
     } else if (kv.key == "type") {
-      const std::string path = member_path(param, "type");
-      if (!is_null(kv.value) && read_string(kv.value, path) != "function") reject(path + " must be \"function\"", path);
+      check_function_type(kv.value, member_path(param, "type"));
     } else if (kv.key == "function") {
       has_function = true;
       const std::string path = member_path(param, "function");
@@ -187,8 +191,7 @@ chat_tool chat_request_reader::read_tool(dom::element e, const std::string& para
   bool has_name = false;
   for (dom::key_value_pair kv : read_object(e, param)) {
     if (kv.key == "type") {
-      const std::string path = member_path(param, "type");
-      if (!is_null(kv.value) && read_string(kv.value, path) != "function") reject(path + " must be \"function\"", path);
+      check_function_type(kv.value, member_path(param, "type"));
     } else if (kv.key == "function") {
       has_function = true;
       const std::string path = member_path(param, "function");

@@ -61,19 +61,7 @@ std::string completion_stream::finish(int index, finish_reason reason, std::stri
 }
 
 std::string completion_stream::end(const usage_info& usage) const {
-  std::string out;
-  if (include_usage_) {
-    json_writer w;
-    w.begin_object();
-    write_header_members(w, header_, "text_completion");
-    w.key("choices").begin_array().end_array();
-    w.key("usage");
-    write_usage(w, usage);
-    w.end_object();
-    out = sse_event(w.str());
-  }
-  out.append(sse_done);
-  return out;
+  return sse_end(header_, "text_completion", include_usage_, usage);
 }
 
 bool completion_stream::finished(int index) const {

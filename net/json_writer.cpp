@@ -166,17 +166,8 @@ json_writer& json_writer::string(std::string_view text) {
   return *this;
 }
 
-json_writer& json_writer::integer(std::int64_t v) {
-  before_value();
-  char buf[24];
-  const auto r = std::to_chars(buf, buf + sizeof buf, v);
-  out_.append(buf, r.ptr);
-  need_comma_ = true;
-  return *this;
-}
-
-json_writer& json_writer::real(double v) {
-  if (!std::isfinite(v)) return null();
+template <class Number>
+json_writer& json_writer::number(Number v) {
   before_value();
   char buf[32];
   const auto r = std::to_chars(buf, buf + sizeof buf, v);
@@ -185,15 +176,11 @@ json_writer& json_writer::real(double v) {
   return *this;
 }
 
-json_writer& json_writer::real(float v) {
-  if (!std::isfinite(v)) return null();
-  before_value();
-  char buf[32];
-  const auto r = std::to_chars(buf, buf + sizeof buf, v);
-  out_.append(buf, r.ptr);
-  need_comma_ = true;
-  return *this;
-}
+json_writer& json_writer::integer(std::int64_t v) { return number(v); }
+
+json_writer& json_writer::real(double v) { return std::isfinite(v) ? number(v) : null(); }
+
+json_writer& json_writer::real(float v) { return std::isfinite(v) ? number(v) : null(); }
 
 json_writer& json_writer::boolean(bool v) { return raw(v ? "true" : "false"); }
 

@@ -42,6 +42,8 @@ class json_writer {
 
  private:
   void before_value();
+  template <class Number>
+  json_writer& number(Number v);  // to_chars' shortest form
 
   std::string out_;
   bool need_comma_ = false;  // a value was written at this level: the next one needs a comma

@@ -13,6 +13,7 @@
 #include <string_view>
 
 #include "net/api_error.hpp"
+#include "net/response_parts.hpp"
 
 namespace moeserve::net {
 
@@ -24,5 +25,9 @@ inline constexpr std::string_view sse_ping = ": ping\n\n";
 std::string sse_event(std::string_view json);
 // The event of an error after the stream started.
 std::string sse_error(const api_error& error);
+// The end of a stream: with include_usage, the usage chunk (`object`, choices [], usage),
+// then data: [DONE].
+std::string sse_end(const response_header& header, std::string_view object, bool include_usage,
+                    const usage_info& usage);
 
 }  // namespace moeserve::net

@@ -50,20 +50,13 @@ void generation_actor::on_start() {
   std::vector<std::vector<std::int32_t>> prompts;
   try {
     if (auto* chat = std::get_if<net::chat_completion_request>(&input_)) {
-      const auto* tmpl = ctx_.model->chat();
-      if (!tmpl) return fail(400, "this model has no chat template; use /v1/completions");
-      const auto rendered = tmpl->render(chat->chat);  // the segments below view its text
-      std::vector<model::text_segment> segments;
-      for (const auto& s : rendered) segments.push_back({s.text, s.trusted});
-      prompts.push_back(tok.encode_segments(segments));
+      if (!ctx_.model->chat()) return fail(400, "this model has no chat template; use /v1/completions");
+      prompts.push_back(ctx_.model->encode_chat(chat->chat));
     } else {
       const auto& c = std::get<net::completion_request>(input_);
       for (const auto& p : c.prompts) {
         if (const auto* text = std::get_if<std::string>(&p)) {
-          auto ids = tok.encode(*text, model::special_tokens::parse);
-          if (tok.special_ids().add_bos && tok.special_ids().bos != model::no_token)
-            ids.insert(ids.begin(), tok.special_ids().bos);
-          prompts.push_back(std::move(ids));
+          prompts.push_back(ctx_.model->encode_prompt(*text));
           if (c.echo) echo_.push_back(*text);
         } else {
           const auto& ids = std::get<std::vector<std::int32_t>>(p);

@@ -82,17 +82,10 @@ net::request_router make_openai_router(serving_context& ctx, actors::actor_syste
       net::tokenize_response r;
       r.max_model_len = ctx.max_model_len;
       try {
-        if (const auto* text = std::get_if<std::string>(&parsed.value().input)) {
-          r.tokens = tok.encode(*text, model::special_tokens::parse);
-          if (parsed.value().add_special_tokens && tok.special_ids().add_bos && tok.special_ids().bos != model::no_token)
-            r.tokens.insert(r.tokens.begin(), tok.special_ids().bos);
-        } else {
-          if (!ctx.model->chat()) return reply(net::bad_request("this model has no chat template")), std::function<void()>{};
-          const auto rendered = ctx.model->chat()->render(std::get<model::chat_request>(parsed.value().input));
-          std::vector<model::text_segment> segments;  // views of `rendered`
-          for (const auto& s : rendered) segments.push_back({s.text, s.trusted});
-          r.tokens = tok.encode_segments(segments);
-        }
+        if (const auto* text = std::get_if<std::string>(&parsed.value().input))
+          r.tokens = ctx.model->encode_prompt(*text, parsed.value().add_special_tokens);
+        else
+          r.tokens = ctx.model->encode_chat(std::get<model::chat_request>(parsed.value().input));
       } catch (const std::exception& e) {
         return reply(net::bad_request(e.what())), std::function<void()>{};
       }

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <fstream>
 #include <sstream>
+#include <stdexcept>
 #include <string>
 
 #include "model/bundle/gguf_tokenizer.hpp"
@@ -57,6 +58,23 @@ model_bundle::model_bundle(const std::filesystem::path& path) : files_(std::make
 }
 
 model_bundle::~model_bundle() = default;
+
+std::vector<token_id> model_bundle::encode_prompt(std::string_view text, bool add_special_tokens) const {
+  std::vector<token_id> ids;
+  const auto& special = tokenizer_->special_ids();
+  if (add_special_tokens && special.add_bos && special.bos != no_token) ids.push_back(special.bos);
+  tokenizer_->encode_into(text, special_tokens::parse, ids);
+  return ids;
+}
+
+std::vector<token_id> model_bundle::encode_chat(const chat_request& request) const {
+  if (!chat_) throw std::invalid_argument("this model has no chat template");
+  const auto rendered = chat_->render(request);  // the segments below view its text
+  std::vector<text_segment> segments;
+  segments.reserve(rendered.size());
+  for (const auto& r : rendered) segments.push_back({r.text, r.trusted});
+  return tokenizer_->encode_segments(segments);
+}
 
 void model_bundle::load_hf_extras(const std::filesystem::path& dir, std::string& template_source,
                                   chat_template_options& options) {

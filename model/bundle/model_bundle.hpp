@@ -14,6 +14,7 @@
 // generation_config.json's eos_token_id (an int or a list).
 #include <filesystem>
 #include <memory>
+#include <string_view>
 #include <vector>
 
 #include "model/arch/model_files.hpp"
@@ -34,6 +35,14 @@ class model_bundle {
   // Null when the model has no chat template.
   const chat_template* chat() const { return chat_.get(); }
   const std::vector<token_id>& stop_token_ids() const { return stop_ids_; }
+
+  // The ids of a plain prompt: special-token strings parsed, bos first when the model
+  // wants one (and add_special_tokens).
+  std::vector<token_id> encode_prompt(std::string_view text, bool add_special_tokens = true) const;
+  // The ids of a conversation rendered with the chat template: special tokens are read
+  // only in the template's own text (chat_template.hpp). Throws std::invalid_argument when
+  // the model has no template, or as chat_template::render does.
+  std::vector<token_id> encode_chat(const chat_request& request) const;
 
  private:
   void load_hf_extras(const std::filesystem::path& dir, std::string& template_source,

@@ -74,6 +74,10 @@ struct model_config {
   std::optional<int> pad_token_id;
 
   bool is_moe() const { return moe.num_experts > 0; }
+  // The context length to serve: `requested` capped at max_position_embeddings (<= 0: that).
+  int context_length(int requested) const {
+    return requested > 0 && requested < max_position_embeddings ? requested : max_position_embeddings;
+  }
   // Throws config_error naming the first inconsistent or out-of-range field.
   void validate() const;
 };
