@@ -160,7 +160,8 @@ void generation_actor::on_output(engine::sequence_output& o) {
     ctx_.metrics->inter_token_latency.observe(std::chrono::duration<double>(now - c.last_token).count());
   c.last_token = now;
   if (ctx_.metrics) ctx_.metrics->generation_tokens.fetch_add(1);
-  if (o.index % n_ == 0 && c.logprobs.empty() && c.text.empty()) usage_.cached_tokens += o.cached_tokens;
+  // Cached prompt tokens count once per prompt: at the first token of its first choice.
+  if (c.tokens++ == 0 && o.index % n_ == 0) usage_.cached_tokens += o.cached_tokens;
   std::vector<net::token_logprob> tokens;
   if (request().logprobs) tokens.push_back(describe(o, c.text_offset));
   const bool is_stop_id = o.finished == engine::finish_reason::stop;

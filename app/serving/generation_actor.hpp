@@ -50,6 +50,7 @@ class generation_actor final : public actors::actor<engine::output_protocol> {
     std::string text;  // gathered (not streamed)
     std::vector<net::token_logprob> logprobs;
     std::int64_t text_offset = 0;
+    int tokens = 0;  // received so far
     bool finished = false;
     net::finish_reason reason = net::finish_reason::stop;
     std::chrono::steady_clock::time_point last_token{};

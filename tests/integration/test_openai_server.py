@@ -208,6 +208,11 @@ def test_metrics_prefix_cache_and_batching(server):
     hits = after["moeserve:prefix_cache_hits_total"] - before["moeserve:prefix_cache_hits_total"]
     assert hits >= 192, hits  # the shared full blocks of the repeated prompt
     assert warm < cold, (warm, cold)
+    # The usage reports the reused tokens once, streamed or not.
+    chunks = list(c.completions.create(model="m", prompt=prompt, max_tokens=8, temperature=0, stream=True,
+                                       stream_options={"include_usage": True}))
+    cached = chunks[-1].usage.prompt_tokens_details.cached_tokens
+    assert 192 <= cached < chunks[-1].usage.prompt_tokens, chunks[-1].usage
     # Several streams at once are batched: some engine step carried more than one token.
     with concurrent.futures.ThreadPoolExecutor(4) as pool:
         list(pool.map(lambda i: c.completions.create(model="m", prompt=f"Count {i}:", max_tokens=16), range(4)))
