@@ -136,11 +136,14 @@ TEST_F(llm_test, batched_prompts_match_single_ones) {
   }
 }
 
-// A KV cache of 6 blocks of 16 tokens for 4 prompts of 3-4 tokens and 40 outputs each:
-// the scheduler must preempt and recompute, and greedy outputs stay what they are alone.
+// A KV cache of 6 blocks of 16 tokens for 4 prompts of ~25 tokens (a shared opening of more
+// than one block) and 40 outputs each: the scheduler must preempt and recompute, the shared
+// full blocks come from the prefix cache, and greedy outputs stay what they are alone.
 TEST_F(llm_test, preemption_and_prefix_reuse_leave_greedy_outputs_unchanged) {
   LLM small({.model = model_path, .threads = 2, .block_size = 16, .max_model_len = 96, .kv_cache_bytes = 1});
-  const std::vector<std::string> prompts = {"The sun is", "Water boils at", "My favourite book is", "The sun is"};
+  const std::string opening = "Once upon a time, in a small village by the sea, there lived an old fisherman whose ";
+  const std::vector<std::string> prompts = {opening + "boat was", opening + "daughter liked", opening + "dog could",
+                                            opening + "boat was"};
   const auto together = small.generate(prompts, greedy(40));
   for (std::size_t i = 0; i < prompts.size(); ++i) {
     const auto alone = shared_llm().generate(std::span(&prompts[i], 1), greedy(40));
@@ -150,7 +153,7 @@ TEST_F(llm_test, preemption_and_prefix_reuse_leave_greedy_outputs_unchanged) {
   const auto hits = small.prefix_cache_hit_tokens();
   const auto again = small.generate(prompts, greedy(40));  // prompts now in the prefix cache
   for (std::size_t i = 0; i < prompts.size(); ++i) EXPECT_EQ(again[i].token_ids, together[i].token_ids);
-  EXPECT_GE(small.prefix_cache_hit_tokens(), hits);
+  EXPECT_GT(small.prefix_cache_hit_tokens(), hits);
 }
 
 TEST_F(llm_test, stop_strings_end_the_text_before_them) {
