@@ -1,5 +1,7 @@
 #include "app/serve_command.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
@@ -37,11 +39,15 @@ struct serve_options {
   double kv_cache_gib = 1.0;
   bool enable_prefix_caching = true;
   bool enable_chunked_prefill = true;
+  std::string config;     // read before parsing (config_file.hpp); kept for --help
+  std::string log_level = "info";
   std::vector<std::string> ignored;
 };
 
 int run_serve(const serve_options& o) {
-  for (const auto& flag : o.ignored) std::fprintf(stderr, "moeserve: %s is accepted and ignored (one process)\n", flag.c_str());
+  spdlog::set_pattern("%Y-%m-%d %H:%M:%S.%e %^%-5l%$ %v");
+  spdlog::set_level(spdlog::level::from_str(o.log_level));
+  for (const auto& flag : o.ignored) spdlog::info("{} is accepted and ignored (one process)", flag);
   model::model_bundle bundle(o.model);
   const auto& config = bundle.config();
   const int max_len = config.context_length(o.max_model_len);
@@ -97,15 +103,15 @@ int run_serve(const serve_options& o) {
           return {reply.value().healthy, reply.value().detail};
         });
     probes->start();
-    std::fprintf(stderr, "moeserve: /metrics and /health on http://%s:%u\n", o.host.c_str(), probes->port());
+    spdlog::info("/metrics and /health on http://{}:{}", o.host, probes->port());
   }
-  std::fprintf(stderr, "moeserve: serving %s (%s, %d KV blocks of %d tokens, max_model_len %d) on http://%s:%u\n",
-               ctx.display_name.c_str(), backend.c_str(), blocks, o.block_size, max_len, o.host.c_str(), server.port());
-  std::fflush(stderr);
+  spdlog::info("serving {} ({}, {} KV blocks of {} tokens, max_model_len {}) on http://{}:{}", ctx.display_name, backend,
+               blocks, o.block_size, max_len, o.host, server.port());
+  spdlog::default_logger()->flush();
   int signal = 0;
   sigwait(&signals, &signal);
-  std::fprintf(stderr, "moeserve: %s: draining (up to %.0f s)\n", signal == SIGTERM ? "SIGTERM" : "SIGINT",
-               o.shutdown_timeout);
+  spdlog::info("{}: draining {} request(s) (up to {:.0f} s)", signal == SIGTERM ? "SIGTERM" : "SIGINT",
+               ctx.in_engine.load(), o.shutdown_timeout);
   ctx.shutting_down = true;  // new generation requests get 503 from here on
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(o.shutdown_timeout);
   while (ctx.in_engine.load() > 0 && std::chrono::steady_clock::now() < deadline)
@@ -115,7 +121,7 @@ int run_serve(const serve_options& o) {
     for (auto& [id, ref] : ctx.live) ref.send(engine::request_failed{id, 503, "the server is shutting down"});
   }
   for (int i = 0; i < 40 && ctx.in_engine.load() > 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  std::fprintf(stderr, "moeserve: stopping\n");
+  spdlog::info("stopping");
   if (probes) probes->stop();
   system.stop();
   system.join_for(std::chrono::seconds(10));
@@ -128,6 +134,10 @@ int run_serve(const serve_options& o) {
 std::function<int()> add_serve_command(CLI::App& cli) {
   auto o = std::make_shared<serve_options>();
   auto* cmd = cli.add_subcommand("serve", "Serve the OpenAI-compatible API");
+  cmd->add_option("--config", o->config, "YAML or JSON file of flags (command-line flags win)");
+  cmd->add_option("--log-level", o->log_level)
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}))
+      ->capture_default_str();
   cmd->add_option("--model", o->model, "GGUF file or Hugging Face model directory")->required();
   cmd->add_option("--host", o->host)->capture_default_str();
   cmd->add_option("--port", o->port)->capture_default_str();

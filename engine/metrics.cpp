@@ -81,6 +81,8 @@ metrics_registry::metrics_registry()
       time_per_output_token(seconds_buckets()),
       e2e_latency(seconds_buckets()),
       decode_time(seconds_buckets()),
+      queue_time(seconds_buckets()),
+      prefill_time(seconds_buckets()),
       prompt_tokens_per_request(token_buckets()),
       generation_tokens_per_request(token_buckets()),
       iteration_tokens(token_buckets()) {}
@@ -117,6 +119,8 @@ std::string metrics_registry::render() const {
   time_per_output_token.render(out, "request_time_per_output_token_seconds", "Decode time per output token.");
   e2e_latency.render(out, "e2e_request_latency_seconds", "Request latency, arrival to last token.");
   decode_time.render(out, "request_decode_time_seconds", "Time from the first to the last token.");
+  queue_time.render(out, "request_queue_time_seconds", "Time from arrival to the first step that runs the request.");
+  prefill_time.render(out, "request_prefill_time_seconds", "Time from the first step that runs the request to its first token.");
   prompt_tokens_per_request.render(out, "request_prompt_tokens", "Prompt tokens per request.");
   generation_tokens_per_request.render(out, "request_generation_tokens", "Generated tokens per request.");
   iteration_tokens.render(out, "iteration_tokens_total", "Tokens per engine step.");

@@ -47,6 +47,8 @@ class metrics_registry {
   histogram time_per_output_token;
   histogram e2e_latency;
   histogram decode_time;
+  histogram queue_time;    // arrival to the first step that runs the request
+  histogram prefill_time;  // that step to the first token
   histogram prompt_tokens_per_request;
   histogram generation_tokens_per_request;
   histogram iteration_tokens;

@@ -171,6 +171,7 @@ std::optional<step_plan> scheduler::schedule() {
       break;
     }
     if (s.tokens.size() == s.request.prompt.size()) s.cached_tokens = s.computed;
+    if (s.first_scheduled == std::chrono::steady_clock::time_point{}) s.first_scheduled = std::chrono::steady_clock::now();
     waiting_.pop_front();
     s.running = true;
     running_.push_back(id);
@@ -221,6 +222,7 @@ std::vector<sequence_event> scheduler::apply(const step_result& result) {
       e.token = t;
       e.output_tokens = output_count(s);
       e.cached_tokens = s.cached_tokens;
+      e.first_scheduled = s.first_scheduled;
       const auto& stops = s.request.stop_token_ids;
       if (std::find(stops.begin(), stops.end(), t.token) != stops.end())
         e.finished = finish_reason::stop;

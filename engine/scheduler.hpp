@@ -22,6 +22,7 @@
 // max_tokens or max_model_len; their blocks are freed (tail first) at once.
 //
 // One plan is in flight at a time: schedule(), then apply() with its result.
+#include <chrono>
 #include <cstdint>
 #include <deque>
 #include <optional>
@@ -69,6 +70,7 @@ struct sequence_event {
   finish_reason finished = finish_reason::none;
   int output_tokens = 0;  // after this token
   int cached_tokens = 0;  // prompt tokens reused from the prefix cache at admission
+  std::chrono::steady_clock::time_point first_scheduled{};  // the first plan that ran the sequence
 };
 
 class scheduler {
@@ -102,6 +104,7 @@ class scheduler {
     std::vector<std::int32_t> tokens;  // prompt, then outputs
     int computed = 0;                  // tokens whose keys and values are in the cache
     int cached_tokens = 0;
+    std::chrono::steady_clock::time_point first_scheduled{};  // kept across preemptions
     std::vector<int> blocks;
     block_chain chain;
     bool running = false;

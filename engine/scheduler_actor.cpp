@@ -90,7 +90,8 @@ void scheduler_actor::on_step_done(step_done& d) {
     const auto it = choices_.find(e.id);
     if (it == choices_.end()) continue;
     const choice c = it->second;
-    sequence_output out{c.request, c.index, std::move(e.token), e.finished, c.prompt_tokens, e.cached_tokens};
+    sequence_output out{c.request,     c.index,         std::move(e.token), e.finished, c.prompt_tokens,
+                        e.cached_tokens, e.first_scheduled};
     if (e.finished != finish_reason::none) {
       choices_.erase(it);
       auto& ids = requests_[c.request];

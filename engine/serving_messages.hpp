@@ -29,6 +29,7 @@ struct sequence_output {
   finish_reason finished = finish_reason::none;
   int prompt_tokens = 0;
   int cached_tokens = 0;
+  std::chrono::steady_clock::time_point first_scheduled{};  // when the engine first ran this choice
 };
 
 // The request could not run at all (e.g. it does not fit the context): status and message.

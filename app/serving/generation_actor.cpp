@@ -1,6 +1,8 @@
 #include "app/serving/generation_actor.hpp"
 
 #include <algorithm>
+#include <spdlog/spdlog.h>
+
 #include <chrono>
 
 #include "actors/overloaded.hpp"
@@ -29,11 +31,16 @@ generation_actor::generation_actor(serving_context& context, engine::request_id 
 }
 
 generation_actor::~generation_actor() {
+  if (!done_) spdlog::info("{}: ended before it finished (the client went away or the server stopped)", log_id());
   {
     std::lock_guard lock(ctx_.live_mutex);
     ctx_.live.erase(id_);
   }
   if (counted_) ctx_.in_engine.fetch_sub(1);
+}
+
+std::string generation_actor::log_id() const {
+  return std::string(is_chat() ? "chatcmpl-" : "cmpl-") + std::to_string(id_);
 }
 
 const net::generation_request& generation_actor::request() const {
@@ -103,7 +110,7 @@ void generation_actor::on_start() {
       choices_.push_back(std::move(c));
     }
   }
-  header_.id = std::string(is_chat() ? "chatcmpl-" : "cmpl-") + std::to_string(id_);
+  header_.id = log_id();
   header_.created = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
   header_.model = request().model && !request().model->empty() && !ctx_.served_names.empty() ? *request().model
                                                                                              : ctx_.display_name;
@@ -126,6 +133,8 @@ void generation_actor::on_start() {
       }
     }
   }
+  spdlog::info("{}: {} prompt tokens, {} choice(s), max_tokens {}{}", log_id(), usage_.prompt_tokens, choices_.size(),
+               req.max_tokens ? std::to_string(*req.max_tokens) : std::string("to the context"), req.stream ? ", streamed" : "");
   ctx_.scheduler.send(std::move(job));
 }
 
@@ -154,7 +163,14 @@ void generation_actor::on_output(engine::sequence_output& o) {
   const auto now = std::chrono::steady_clock::now();
   if (first_token_ == std::chrono::steady_clock::time_point{}) {
     first_token_ = now;
-    if (ctx_.metrics) ctx_.metrics->time_to_first_token.observe(std::chrono::duration<double>(now - arrived_).count());
+    if (auto* m = ctx_.metrics) {
+      m->time_to_first_token.observe(std::chrono::duration<double>(now - arrived_).count());
+      if (o.first_scheduled != std::chrono::steady_clock::time_point{}) {
+        const auto scheduled = std::max(o.first_scheduled, arrived_);
+        m->queue_time.observe(std::chrono::duration<double>(scheduled - arrived_).count());
+        m->prefill_time.observe(std::chrono::duration<double>(now - scheduled).count());
+      }
+    }
   }
   if (ctx_.metrics && c.last_token != std::chrono::steady_clock::time_point{})
     ctx_.metrics->inter_token_latency.observe(std::chrono::duration<double>(now - c.last_token).count());
@@ -209,8 +225,15 @@ void generation_actor::finish_choice(int index, net::finish_reason reason, std::
 
 void generation_actor::complete() {
   done_ = true;
+  const auto now = std::chrono::steady_clock::now();
+  spdlog::info("{}: finished ({}): {} prompt tokens ({} cached), {} generated; first token {:.3f} s, total {:.3f} s",
+               log_id(), net::to_string(choices_.empty() ? net::finish_reason::abort : choices_.front().reason),
+               usage_.prompt_tokens, usage_.cached_tokens, usage_.completion_tokens,
+               first_token_ == std::chrono::steady_clock::time_point{}
+                   ? 0.0
+                   : std::chrono::duration<double>(first_token_ - arrived_).count(),
+               std::chrono::duration<double>(now - arrived_).count());
   if (auto* m = ctx_.metrics) {
-    const auto now = std::chrono::steady_clock::now();
     m->e2e_latency.observe(std::chrono::duration<double>(now - arrived_).count());
     if (first_token_ != std::chrono::steady_clock::time_point{}) {
       const double decode = std::chrono::duration<double>(now - first_token_).count();
@@ -261,6 +284,7 @@ void generation_actor::complete() {
 void generation_actor::fail(int status, const std::string& message) {
   if (done_) return;
   done_ = true;
+  spdlog::warn("{}: failed with {}: {}", log_id(), status, message);
   ctx_.scheduler.send(engine::abort_request{id_, -1});
   net::api_error e{status, message, std::string(net::error_type_for_status(status)), std::nullopt};
   if (streaming_started_)

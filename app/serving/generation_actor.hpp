@@ -58,6 +58,7 @@ class generation_actor final : public actors::actor<engine::output_protocol> {
 
   const net::generation_request& request() const;
   bool is_chat() const { return input_.index() == 1; }
+  std::string log_id() const;  // the response id ("chatcmpl-7"), which every log line of the request carries
   void on_output(engine::sequence_output& o);
   void finish_choice(int index, net::finish_reason reason, std::string tail, std::vector<net::token_logprob> tokens);
   void fail(int status, const std::string& message);

@@ -1,5 +1,7 @@
 #include "app/serving/openai_router.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <chrono>
 
 #include "app/serving/generation_actor.hpp"
@@ -54,8 +56,12 @@ bool model_is_served(const serving_context& ctx, const std::optional<std::string
 
 net::request_router make_openai_router(serving_context& ctx, actors::actor_system& system) {
   return [&ctx, &system](net::http_request req, actors::actor_ref<net::session_protocol> session) -> std::function<void()> {
-    const auto reply = [&](const net::api_error& e) { session.send(error_response(req.number, e)); };
     const std::string path = req.target.substr(0, req.target.find('?'));
+    const auto reply = [&](const net::api_error& e) {
+      spdlog::log(e.status >= 500 ? spdlog::level::warn : spdlog::level::info, "{} {}: {} {}", req.method, path, e.status,
+                  e.message);
+      session.send(error_response(req.number, e));
+    };
     if (path == "/metrics" && req.method == "GET" && ctx.metrics) {
       session.send(net::full_response{req.number, 200, "text/plain; version=0.0.4; charset=utf-8", ctx.metrics->render(), {}});
       return {};

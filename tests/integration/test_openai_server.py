@@ -220,6 +220,9 @@ def test_metrics_prefix_cache_and_batching(server):
     single = m['moeserve:iteration_tokens_total_bucket{le="1"}']
     assert m["moeserve:iteration_tokens_total_count"] > single
     assert m["moeserve:num_requests_running"] == 0 and m["moeserve:kv_cache_usage_perc"] == 0
+    # Queue and prefill times are observed once per request that produced a token.
+    assert m["moeserve:request_queue_time_seconds_count"] == m["moeserve:time_to_first_token_seconds_count"] > 0
+    assert m["moeserve:request_prefill_time_seconds_count"] == m["moeserve:time_to_first_token_seconds_count"]
 
 
 def test_probe_port_serves_metrics_that_promtool_accepts(request):
@@ -269,3 +272,87 @@ def test_names_keys_and_overload(request):
         stream.close()
     finally:
         s.stop()
+
+
+def open_raw_request(port, body):
+    """A request on its own socket, so the test can drop the connection."""
+    s = socket.create_connection(("127.0.0.1", port))
+    data = json.dumps(body)
+    s.sendall(f"POST /v1/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+              f"Content-Length: {len(data)}\r\n\r\n{data}".encode())
+    return s
+
+
+def wait_for(server, predicate, timeout=15):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        m = metrics(server)
+        if predicate(m):
+            return m
+        time.sleep(0.1)
+    raise AssertionError(f"timed out; metrics now: { {k: v for k, v in metrics(server).items() if 'num_requests' in k} }")
+
+
+def test_a_client_that_disconnects_while_queued_frees_its_place(request):
+    s = Server(request.config.getoption("--server"), "--max-num-seqs", "1")
+    try:
+        running = open_raw_request(s.port, {"prompt": "Long:", "max_tokens": 3000, "ignore_eos": True, "stream": True})
+        wait_for(s, lambda m: m["moeserve:num_requests_running"] == 1)
+        for stream in (False, True):  # queued behind it, then gone: streaming or not
+            queued = open_raw_request(s.port, {"prompt": "Queued:", "max_tokens": 5, "stream": stream})
+            wait_for(s, lambda m: m["moeserve:num_requests_waiting"] == 1)
+            queued.close()
+            wait_for(s, lambda m: m["moeserve:num_requests_waiting"] == 0)
+        running.close()
+        m = wait_for(s, lambda m: m["moeserve:num_requests_running"] == 0)
+        assert m["moeserve:kv_cache_usage_perc"] == 0
+        r = s.client().completions.create(model="m", prompt="Hi", max_tokens=2)
+        assert r.usage.completion_tokens == 2
+    finally:
+        s.stop()
+
+
+def test_config_file_sets_flags_and_the_command_line_wins(request, tmp_path):
+    config = tmp_path / "serve.json"
+    config.write_text(json.dumps({"served_model_name": ["from-config"], "port": 1, "max-num-seqs": 1,
+                                  "max_queued_requests": 0, "log_level": "warn"}))
+    s = Server(request.config.getoption("--server"), "--config", str(config))  # --port comes from the command line
+    try:
+        assert [m.id for m in s.client().models.list().data] == ["from-config"]
+        stream = s.client().completions.create(model="from-config", prompt="Long:", max_tokens=200, stream=True,
+                                               extra_body={"ignore_eos": True})
+        next(iter(stream))
+        status, _, _ = s.post("/v1/completions", {"prompt": "x", "max_tokens": 1})
+        assert status == 429  # max-num-seqs 1 and no queue, from the file
+        stream.close()
+    finally:
+        s.stop()
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("max_num_sequences: 4\n")
+    r = subprocess.run([request.config.getoption("--server"), "serve", "--model", str(MODEL), "--config", str(bad)],
+                       capture_output=True, text=True, timeout=30)
+    assert r.returncode != 0 and "key 'max_num_sequences': no such flag" in r.stderr, r.stderr
+
+
+def test_sigterm_drains_then_ends_what_is_left_with_an_error_event(request):
+    s = Server(request.config.getoption("--server"), "--shutdown-timeout", "5")
+    short = concurrent.futures.ThreadPoolExecutor(1).submit(
+        lambda: s.client().completions.create(model="m", prompt="Hi", max_tokens=40, extra_body={"ignore_eos": True}))
+    long = open_raw_request(s.port, {"prompt": "Long:", "max_tokens": 5000, "ignore_eos": True, "stream": True})
+    wait_for(s, lambda m: m["moeserve:num_requests_running"] == 2)  # both running
+    s.proc.terminate()
+    start = time.time()
+    long.settimeout(20)
+    seen = b""
+    while True:
+        chunk = long.recv(65536)
+        if not chunk:
+            break
+        seen += chunk
+        if b"shutting down" in seen and b"0\r\n\r\n" in seen:
+            break
+    long.close()
+    assert b'"error"' in seen and b"the server is shutting down" in seen, seen[-500:]
+    assert time.time() - start < 15  # the 5 s drain, then the error event
+    assert short.result(timeout=30).usage.completion_tokens == 40  # drained: it finished normally
+    assert s.proc.wait(timeout=20) == 0
