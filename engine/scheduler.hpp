@@ -58,6 +58,10 @@ struct sequence_request {
   model::sampling_params sampling;
   std::vector<std::int32_t> stop_token_ids;  // the model's end ids (unless ignore_eos) and the request's
   std::string cache_salt;
+  // Choices of one prompt (n > 1) carry the same nonzero group: with prefix caching on, the
+  // first fills the prompt in and the others are admitted after its first token, when they
+  // find its full blocks in the prefix cache (they recompute only the last partial block).
+  std::uint64_t prompt_group = 0;
   bool logprobs = false;
   int top_logprobs = 0;
 };
@@ -108,6 +112,7 @@ class scheduler {
     std::vector<int> blocks;
     block_chain chain;
     bool running = false;
+    bool fills_group_prompt = false;  // admitted before any choice of its prompt group had a token
   };
 
   int output_count(const sequence& s) const;
@@ -115,6 +120,8 @@ class scheduler {
   void preempt(sequence_id id);
   void release(sequence& s);
   bool is_long(const sequence& s) const;
+  bool group_prompt_in_progress(std::uint64_t group) const;  // a choice is filling the group's prompt in
+  bool group_has_output(std::uint64_t group) const;          // a running choice has sampled
   void add_to_plan(step_plan& plan, sequence_id id, sequence& s, int count);
   std::vector<sequence_event> end_all_in_flight();
 

@@ -85,7 +85,8 @@ void generation_actor::on_start() {
   engine::submit job;
   job.request = id_;
   job.sink = self();
-  for (const auto& p : prompts) {
+  for (std::size_t prompt_index = 0; prompt_index < prompts.size(); ++prompt_index) {
+    const auto& p = prompts[prompt_index];
     const int len = static_cast<int>(p.size());
     if (len == 0) return fail(400, "the prompt is empty");
     if (len >= ctx_.max_model_len || (req.max_tokens && len + *req.max_tokens > ctx_.max_model_len))
@@ -103,6 +104,7 @@ void generation_actor::on_start() {
       s.stop_token_ids.insert(s.stop_token_ids.end(), req.stop_token_ids.begin(), req.stop_token_ids.end());
       s.logprobs = req.logprobs.has_value();
       s.top_logprobs = req.logprobs.value_or(0);
+      if (req.n > 1) s.prompt_group = (id_ << 16) + prompt_index + 1;  // the n choices share the prompt's blocks
       job.choices.push_back(std::move(s));
       choice c;
       c.detok = std::make_unique<model::detokenizer>(tok.make_detokenizer({req.skip_special_tokens}));

@@ -119,6 +119,52 @@ TEST(scheduler, a_repeated_prompt_reuses_the_cached_full_blocks) {
   EXPECT_EQ(s.cache().query_tokens(), 18);
 }
 
+// n = 3 choices of one 10-token prompt (blocks of 4): the first fills the prompt in; the
+// other two come in after its first token and recompute only the partial last block.
+TEST(scheduler, choices_of_one_prompt_share_its_full_blocks) {
+  block_pool pool(16, 4);
+  scheduler s({.max_num_batched_tokens = 64, .max_model_len = 64}, pool);
+  for (sequence_id id = 1; id <= 3; ++id) {
+    auto r = request(id, 10, 3);
+    r.prompt_group = 7;
+    s.add(std::move(r));
+  }
+  s.add(request(4, 5, 3, 300));  // another request behind them keeps its place in the queue
+  auto plan = s.schedule();
+  ASSERT_EQ(plan->sequences.size(), 1u);
+  EXPECT_EQ(plan->batch.tokens.size(), 10u);
+  const auto shared = plan->batch.sequences[0].block_table;  // blocks 0, 1 full; 2 partial
+  s.apply(sample(*plan, 5));
+  plan = s.schedule();  // the first decodes; the siblings reuse blocks 0 and 1; then request 4
+  ASSERT_EQ(plan->sequences.size(), 4u);
+  EXPECT_EQ(plan->batch.tokens.size(), 1u + 2u + 2u + 5u);
+  for (std::size_t i : {1u, 2u}) {
+    const auto& seq = plan->batch.sequences[i];
+    EXPECT_EQ(seq.token_count, 2);
+    EXPECT_EQ(std::vector<std::int32_t>(seq.block_table.begin(), seq.block_table.begin() + 2),
+              std::vector<std::int32_t>(shared.begin(), shared.begin() + 2));
+    EXPECT_NE(seq.block_table[2], shared[2]);  // the partial block is each choice's own
+  }
+  const auto events = s.apply(sample(*plan, 5));
+  ASSERT_EQ(events.size(), 4u);
+  EXPECT_EQ(events[1].cached_tokens, 8);
+  EXPECT_EQ(events[2].cached_tokens, 8);
+  EXPECT_EQ(pool.used_count(), 3 + 1 + 1 + 2);  // 3 (first) + 1 + 1 (siblings' own) + 2 (request 4)
+}
+
+// Without prefix caching the choices run together, each filling the prompt in itself.
+TEST(scheduler, choices_run_together_without_prefix_caching) {
+  block_pool pool(16, 4);
+  scheduler s({.max_num_batched_tokens = 64, .max_model_len = 64, .enable_prefix_caching = false}, pool);
+  for (sequence_id id = 1; id <= 2; ++id) {
+    auto r = request(id, 10, 3);
+    r.prompt_group = 7;
+    s.add(std::move(r));
+  }
+  const auto plan = s.schedule();
+  EXPECT_EQ(plan->batch.tokens.size(), 20u);
+}
+
 TEST(scheduler, running_out_of_blocks_preempts_the_newest_and_recomputes_it) {
   block_pool pool(4, 2);  // 8 slots
   scheduler s({.max_num_batched_tokens = 64, .max_model_len = 8}, pool);

@@ -225,6 +225,15 @@ def test_metrics_prefix_cache_and_batching(server):
     assert m["moeserve:request_prefill_time_seconds_count"] == m["moeserve:time_to_first_token_seconds_count"]
 
 
+def test_choices_of_one_prompt_share_its_blocks(server):
+    prompt = "A fresh prompt about tidal pools and the creatures in them. " * 20  # ~240 tokens, new to the cache
+    before = metrics(server)["moeserve:prefix_cache_hits_total"]
+    r = server.client().completions.create(model="m", prompt=prompt, n=3, max_tokens=4, temperature=0)
+    assert len(r.choices) == 3 and len({c.text for c in r.choices}) == 1  # greedy: the same text thrice
+    hits = metrics(server)["moeserve:prefix_cache_hits_total"] - before
+    assert hits >= 2 * 192, hits  # the second and third choice reuse the first's three full blocks
+
+
 def test_probe_port_serves_metrics_that_promtool_accepts(request):
     probe = free_port()
     s = Server(request.config.getoption("--server"), "--metrics-port", str(probe))
