@@ -19,32 +19,7 @@
 
 namespace moeserve::app {
 
-namespace {
-
-struct serve_options {
-  std::string model;
-  std::string host = "127.0.0.1";
-  int port = 8000;
-  int metrics_port = 0;
-  std::vector<std::string> served_model_name;
-  std::string api_key;
-  int max_model_len = 0;
-  int max_num_seqs = 64;
-  int max_num_batched_tokens = 2048;
-  int block_size = 64;
-  int max_queued_requests = 256;
-  int threads = 0;
-  int io_threads = 2;
-  double shutdown_timeout = 30;
-  double kv_cache_gib = 1.0;
-  bool enable_prefix_caching = true;
-  bool enable_chunked_prefill = true;
-  std::string config;     // read before parsing (config_file.hpp); kept for --help
-  std::string log_level = "info";
-  std::vector<std::string> ignored;
-};
-
-int run_serve(const serve_options& o) {
+int run_serve(const serve_options& o, const executor_factory& make_executor) {
   spdlog::set_pattern("%Y-%m-%d %H:%M:%S.%e %^%-5l%$ %v");
   spdlog::set_level(spdlog::level::from_str(o.log_level));
   for (const auto& flag : o.ignored) spdlog::info("{} is accepted and ignored (one process)", flag);
@@ -56,7 +31,7 @@ int run_serve(const serve_options& o) {
 
   engine::metrics_registry metrics;
   actors::actor_system system;
-  auto executor = std::make_unique<cpu::cpu_executor>(bundle.files(), cpu::cpu_executor_options{o.threads, o.block_size, blocks});
+  auto executor = make_executor(bundle, o, blocks);
   const std::string backend = executor->backend_name();
   auto executor_ref = system.spawn_with<engine::executor_actor>({.name = "executor", .on = &system.dedicated()},
                                                                  std::move(executor));
@@ -129,11 +104,7 @@ int run_serve(const serve_options& o) {
   return 0;
 }
 
-}  // namespace
-
-std::function<int()> add_serve_command(CLI::App& cli) {
-  auto o = std::make_shared<serve_options>();
-  auto* cmd = cli.add_subcommand("serve", "Serve the OpenAI-compatible API");
+void add_serve_flags(CLI::App* cmd, const std::shared_ptr<serve_options>& o) {
   cmd->add_option("--config", o->config, "YAML or JSON file of flags (command-line flags win)");
   cmd->add_option("--log-level", o->log_level)
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}))
@@ -159,7 +130,17 @@ std::function<int()> add_serve_command(CLI::App& cli) {
   for (const char* flag : {"--engine-worker-queue-port", "--cache-queue-port", "--tensor-parallel-size"})
     cmd->add_option_function<std::string>(flag, [o, flag](const std::string&) { o->ignored.emplace_back(flag); });
   cmd->add_flag_function("--use-cudagraph", [o](std::int64_t) { o->ignored.emplace_back("--use-cudagraph"); });
-  return [o, cmd]() -> int { return cmd->parsed() ? run_serve(*o) : -1; };
+}
+
+std::function<int()> add_serve_command(CLI::App& cli) {
+  auto o = std::make_shared<serve_options>();
+  auto* cmd = cli.add_subcommand("serve", "Serve the OpenAI-compatible API");
+  add_serve_flags(cmd, o);
+  const executor_factory cpu = [](const model::model_bundle& bundle, const serve_options& options, int blocks) {
+    return std::unique_ptr<model::step_executor>(std::make_unique<cpu::cpu_executor>(
+        bundle.files(), cpu::cpu_executor_options{options.threads, options.block_size, blocks}));
+  };
+  return [o, cmd, cpu]() -> int { return cmd->parsed() ? run_serve(*o, cpu) : -1; };
 }
 
 }  // namespace moeserve::app

@@ -9,9 +9,50 @@
 // then those left end with an error event and the server stops.
 #include <CLI/CLI.hpp>
 #include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "model/backend/step_executor.hpp"
+#include "model/bundle/model_bundle.hpp"
 
 namespace moeserve::app {
 
+// The flags of `moeserve serve`.
+struct serve_options {
+  std::string model;
+  std::string host = "127.0.0.1";
+  int port = 8000;
+  int metrics_port = 0;
+  std::vector<std::string> served_model_name;
+  std::string api_key;
+  int max_model_len = 0;
+  int max_num_seqs = 64;
+  int max_num_batched_tokens = 2048;
+  int block_size = 64;
+  int max_queued_requests = 256;
+  int threads = 0;
+  int io_threads = 2;
+  double shutdown_timeout = 30;
+  double kv_cache_gib = 1.0;
+  bool enable_prefix_caching = true;
+  bool enable_chunked_prefill = true;
+  std::string config;     // read before parsing (config_file.hpp); kept for --help
+  std::string log_level = "info";
+  std::vector<std::string> ignored;
+};
+
+// Makes the engine's executor for the model: the CPU executor for `moeserve serve`; the
+// front-end benchmark (bench/serving) passes one that skips the model.
+using executor_factory = std::function<std::unique_ptr<model::step_executor>(
+    const model::model_bundle& bundle, const serve_options& options, int kv_blocks)>;
+
+// Declares the serve flags on `cmd`, writing into `o` when parsed.
+void add_serve_flags(CLI::App* cmd, const std::shared_ptr<serve_options>& o);
+// Runs the server until SIGINT/SIGTERM and the drain; returns the exit status.
+int run_serve(const serve_options& o, const executor_factory& make_executor);
+// The `serve` subcommand on the CPU executor; the returned function runs it when it was
+// the parsed subcommand (-1 otherwise).
 std::function<int()> add_serve_command(CLI::App& cli);
 
 }  // namespace moeserve::app
