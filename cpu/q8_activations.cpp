@@ -118,9 +118,6 @@ MOESERVE_AVX2 inline __m256 dot_us(__m256i u, __m256i s) {
   return _mm256_cvtepi32_ps(_mm256_madd_epi16(pairs, _mm256_set1_epi16(1)));
 }
 
-// Sum of products of two signed byte vectors (sign moved onto the second).
-MOESERVE_AVX2 inline __m256 dot_ss(__m256i a, __m256i b) { return dot_us(_mm256_sign_epi8(a, a), _mm256_sign_epi8(b, a)); }
-
 // The weight block b of a row as 32 signed or unsigned bytes, its scale and (q4_1) offset.
 struct weight_block {
   __m256i q;
@@ -141,46 +138,67 @@ MOESERVE_AVX2 inline weight_block load_weight(dtype t, const std::byte* row, std
   return {_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + 2)), load_half(p), 0.0f};
 }
 
-// R activation rows against one weight row, each weight block unpacked once for all R.
-// Every row's arithmetic is the same whatever R is (block b goes to accumulator b % 2, the
-// two summed at the end), so a sequence's results do not depend on what it is batched with.
+}  // namespace
+
+// The kernel compiled twice (q8_rows_kernel.inc): plain AVX2, and AVX-VNNI.
+namespace avx2_path {
+#define MOESERVE_Q8_TARGET MOESERVE_AVX2
+MOESERVE_AVX2 inline __m256 int_dot(__m256i u, __m256i s) { return dot_us(u, s); }
+#include "cpu/q8_rows_kernel.inc"
+#undef MOESERVE_Q8_TARGET
+}  // namespace avx2_path
+
+namespace vnni_path {
+#define MOESERVE_Q8_TARGET __attribute__((target("avx2,fma,f16c,avxvnni")))
+// The same integers as maddubs + madd: for these weights (|w| <= 128, |x| <= 127) no pair of
+// products reaches int16's limit, so maddubs never saturates.
+MOESERVE_Q8_TARGET inline __m256 int_dot(__m256i u, __m256i s) {
+  return _mm256_cvtepi32_ps(_mm256_dpbusd_avx_epi32(_mm256_setzero_si256(), u, s));
+}
+#include "cpu/q8_rows_kernel.inc"
+#undef MOESERVE_Q8_TARGET
+}  // namespace vnni_path
+
+namespace {
+
+bool detect_avx_vnni() {
+  __builtin_cpu_init();
+  return __builtin_cpu_supports("avxvnni");
+}
+
 template <int R>
-MOESERVE_AVX2 void dot_q8_rows_avx2(dtype t, const std::byte* row, const q8_block* x, std::int64_t stride,
-                                    std::int64_t blocks, float* out) {
-  if (t != dtype::q4_1 && t != dtype::q4_0 && t != dtype::q8_0) throw std::invalid_argument("dot_q8: unsupported weight type");
-  __m256 acc[R][2];
-  float offsets[R][2];
-  for (int j = 0; j < R; ++j) {
-    acc[j][0] = acc[j][1] = _mm256_setzero_ps();
-    offsets[j][0] = offsets[j][1] = 0.0f;
-  }
-  const bool is_unsigned = t == dtype::q4_1;
-  for (std::int64_t b = 0; b < blocks; ++b) {
-    const int lane = static_cast<int>(b & 1);
-    const weight_block w = load_weight(t, row, b);
-    const __m256i magnitude = is_unsigned ? w.q : _mm256_sign_epi8(w.q, w.q);
-    for (int j = 0; j < R; ++j) {
-      const q8_block& xb = x[j * stride + b];
-      __m256i q = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xb.qs));
-      if (!is_unsigned) q = _mm256_sign_epi8(q, w.q);
-      acc[j][lane] = _mm256_fmadd_ps(_mm256_set1_ps(w.d * xb.d), dot_us(magnitude, q), acc[j][lane]);
-      offsets[j][lane] += w.m * xb.s;
-    }
-  }
-  for (int j = 0; j < R; ++j) out[j] = hsum(_mm256_add_ps(acc[j][0], acc[j][1])) + (offsets[j][0] + offsets[j][1]);
+void dot_q8_rows_best(dtype t, const std::byte* row, const q8_block* x, std::int64_t stride, std::int64_t blocks,
+                      float* out) {
+  if (cpu_has_avx_vnni()) vnni_path::dot_q8_rows<R>(t, row, x, stride, blocks, out);
+  else avx2_path::dot_q8_rows<R>(t, row, x, stride, blocks, out);
 }
 
 }  // namespace
 
+bool cpu_has_avx_vnni() {
+  static const bool vnni = kernels::using_avx2() && detect_avx_vnni();
+  return vnni;
+}
+
+void dot_q8_x4_avx2(dtype t, const std::byte* row, const q8_block* x, std::int64_t stride, std::int64_t blocks,
+                    float* out) {
+  avx2_path::dot_q8_rows<4>(t, row, x, stride, blocks, out);
+}
+
+void dot_q8_x4_avx_vnni(dtype t, const std::byte* row, const q8_block* x, std::int64_t stride, std::int64_t blocks,
+                        float* out) {
+  vnni_path::dot_q8_rows<4>(t, row, x, stride, blocks, out);
+}
+
 float dot_q8(dtype t, const std::byte* row, const q8_block* x, std::int64_t blocks) {
   if (!kernels::using_avx2()) return dot_q8_reference(t, row, x, blocks);
   float out;
-  dot_q8_rows_avx2<1>(t, row, x, 0, blocks, &out);
+  dot_q8_rows_best<1>(t, row, x, 0, blocks, &out);
   return out;
 }
 
 void dot_q8_x4(dtype t, const std::byte* row, const q8_block* x, std::int64_t stride, std::int64_t blocks, float* out) {
-  if (kernels::using_avx2()) return dot_q8_rows_avx2<4>(t, row, x, stride, blocks, out);
+  if (kernels::using_avx2()) return dot_q8_rows_best<4>(t, row, x, stride, blocks, out);
   for (int j = 0; j < 4; ++j) out[j] = dot_q8_reference(t, row, x + j * stride, blocks);
 }
 #else

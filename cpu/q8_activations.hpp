@@ -35,4 +35,15 @@ void dot_q8_x4(model::dtype t, const std::byte* weight_row, const q8_block* x, s
 // The same, in portable code (the reference the vector version is tested against).
 float dot_q8_reference(model::dtype t, const std::byte* weight_row, const q8_block* x, std::int64_t blocks);
 
+#if defined(__x86_64__)
+// dot_q8_x4 uses AVX-VNNI (vpdpbusd) where the CPU has it, else AVX2 (maddubs + madd): the
+// same integers either way. Each path by name, for tests that compare them bit for bit
+// (the VNNI one only where cpu_has_avx_vnni()).
+bool cpu_has_avx_vnni();
+void dot_q8_x4_avx2(model::dtype t, const std::byte* weight_row, const q8_block* x, std::int64_t stride,
+                    std::int64_t blocks, float* out);
+void dot_q8_x4_avx_vnni(model::dtype t, const std::byte* weight_row, const q8_block* x, std::int64_t stride,
+                        std::int64_t blocks, float* out);
+#endif
+
 }  // namespace moeserve::cpu

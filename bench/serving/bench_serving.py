@@ -32,11 +32,13 @@ def percentiles(values, ps=(50, 90, 99)):
     return out
 
 
-async def one(url, prompt, max_tokens, model):
+async def one(url, prompt, max_tokens, model, fixed_length):
     """One streamed request; the times at which text chunks arrived."""
     parts = urlsplit(url)
-    body = json.dumps({"model": model, "prompt": prompt, "max_tokens": max_tokens, "temperature": 0,
-                       "stream": True}).encode()
+    request = {"model": model, "prompt": prompt, "max_tokens": max_tokens, "temperature": 0, "stream": True}
+    if fixed_length:  # every request generates max_tokens: vLLM's and moeserve's ignore_eos, llama.cpp's min_tokens
+        request.update(ignore_eos=True, min_tokens=max_tokens)
+    body = json.dumps(request).encode()
     start = time.perf_counter()
     reader, writer = await asyncio.open_connection(parts.hostname, parts.port)
     writer.write(b"POST /v1/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
@@ -90,7 +92,7 @@ async def run(args):
 
     async def guarded(p):
         async with sem:
-            return await one(args.url, p, args.max_tokens, args.model)
+            return await one(args.url, p, args.max_tokens, args.model, args.fixed_length)
 
     tasks = []
     t0 = time.perf_counter()
@@ -111,7 +113,7 @@ async def run(args):
                 tpot.append((stamps[-1] - stamps[0]) / (len(stamps) - 1))
     print(json.dumps({
         "bench": "serving", "url": args.url, "label": args.label, "requests": args.requests,
-        "concurrency": args.concurrency, "rate": args.rate, "max_tokens": args.max_tokens,
+        "concurrency": args.concurrency, "rate": args.rate, "max_tokens": args.max_tokens, "fixed_length": args.fixed_length,
         "prompt_words": args.prompt_words, "wall_s": round(wall, 3),
         "request_throughput": round(args.requests / wall, 3), "output_tok_s": round(tokens / wall, 2),
         "output_tokens": tokens, "ttft_ms": percentiles(ttft), "itl_ms": percentiles(itl),
@@ -130,6 +132,8 @@ def main():
     ap.add_argument("--max-tokens", type=int, default=64)
     ap.add_argument("--prompt-words", type=int, default=48)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--fixed-length", action="store_true",
+                    help="ask every request to generate exactly --max-tokens (ignore_eos and min_tokens)")
     ap.add_argument("--text", default="/usr/share/common-licenses/GPL-3")
     asyncio.run(run(ap.parse_args()))
 

@@ -4,6 +4,8 @@
 // both pairings, RMS norms, SiLU-and-mul, the MoE router, and the thread pool's coverage.
 #include <gtest/gtest.h>
 
+#include <bit>
+
 #include <cmath>
 #include <cstring>
 #include <numeric>
@@ -130,6 +132,33 @@ TEST_P(linear_formats, vector_kernel_matches_portable_one) {
     EXPECT_NEAR(dot_q8(GetParam(), w.bytes.data() + r * row_bytes, xq.data(), cols / 32), ref, 1e-5 * (std::fabs(ref) + 1));
   }
 }
+
+#if defined(__x86_64__)
+// AVX-VNNI (vpdpbusd) and AVX2 (maddubs + madd) give the same integers, hence the same
+// floats bit for bit; weights with every extreme value (q8_0's -128 included).
+TEST_P(linear_formats, vnni_kernel_equals_avx2_kernel_bit_for_bit) {
+  if (GetParam() == dtype::f32) GTEST_SKIP() << "f32 has no quantized-activation kernel";
+  if (!cpu_has_avx_vnni()) GTEST_SKIP() << "this CPU has no AVX-VNNI";
+  std::mt19937 rng(11);
+  const std::int64_t cols = 512;
+  auto w = make_weight(GetParam(), 8, cols, rng);
+  if (GetParam() == dtype::q8_0)  // extremes: -128 and 127 in every block of row 0
+    for (std::int64_t b = 0; b < cols / 32; ++b) {
+      w.bytes[std::size_t(b * 34 + 2)] = std::byte{0x80};
+      w.bytes[std::size_t(b * 34 + 3)] = std::byte{0x7F};
+    }
+  const auto x = random_floats(static_cast<std::size_t>(4 * cols), rng);
+  std::vector<q8_block> xq;
+  quantize_q8_rows(x.data(), 4, cols, xq);
+  const auto row_bytes = static_cast<std::size_t>(*model::row_bytes(GetParam(), cols));
+  for (std::size_t r = 0; r < 8; ++r) {
+    float a[4], b[4];
+    dot_q8_x4_avx2(GetParam(), w.bytes.data() + r * row_bytes, xq.data(), cols / 32, cols / 32, a);
+    dot_q8_x4_avx_vnni(GetParam(), w.bytes.data() + r * row_bytes, xq.data(), cols / 32, cols / 32, b);
+    for (int j = 0; j < 4; ++j) EXPECT_EQ(std::bit_cast<std::uint32_t>(a[j]), std::bit_cast<std::uint32_t>(b[j])) << r;
+  }
+}
+#endif
 
 INSTANTIATE_TEST_SUITE_P(types, linear_formats, ::testing::Values(dtype::f32, dtype::q8_0, dtype::q4_0, dtype::q4_1));
 
