@@ -53,7 +53,7 @@ model::step_result cpu_executor::execute(const model::step_plan& plan) {
       const std::span<const int> history(state.history);
       const auto prompt_len = std::min(static_cast<std::size_t>(ps.prompt_len), history.size());
       const auto r = state.picker->sample(std::span<float>(logits_.data() + row * vocab, vocab), history.first(prompt_len),
-                                          history.subspan(prompt_len), ps.top_logprobs);
+                                          history.subspan(prompt_len), ps.top_logprobs, ps.logprobs);
       model::sampled_token t;
       t.id = ps.id;
       t.token = r.token;

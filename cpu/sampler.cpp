@@ -223,7 +223,7 @@ sampler::sampler(const model::sampling_params& p, std::uint64_t default_seed)
     : params_(validated(p)), rng_(p.seed.value_or(default_seed)) {}
 
 sample_result sampler::sample(std::span<float> logits, std::span<const int> prompt, std::span<const int> output,
-                              int top_logprobs) {
+                              int top_logprobs, bool want_logprob) {
   if (logits.empty()) throw std::invalid_argument("sampler: empty logits row");
   if (logits.size() > static_cast<std::size_t>(std::numeric_limits<int>::max())) {
     throw std::invalid_argument("sampler: logits row longer than INT_MAX");
@@ -233,6 +233,11 @@ sample_result sampler::sample(std::span<float> logits, std::span<const int> prom
   apply_penalties(logits, prompt, output, params_, ws);
   const bool greedy = params_.is_greedy();
   const float max = scale_and_max(logits, greedy ? 1.0f : params_.temperature);
+  if (greedy && !want_logprob && top_logprobs == 0) {  // the argmax alone: no softmax needed
+    sample_result r;
+    r.token = static_cast<int>(std::find(logits.begin(), logits.end(), max) - logits.begin());
+    return r;
+  }
 
   ws.weights.resize(logits.size());
   double total = 0.0;

@@ -72,11 +72,12 @@ class sampler {
   // greedy). A value that would overflow there saturates at +-FLT_MAX. -inf marks a token
   // that may never be chosen. prompt, output: the sequence's token ids so far (read only
   // when a penalty needs them; each must then be a valid token id). top_logprobs: how many
-  // entries `top` gets (capped at the vocabulary size).
+  // entries `top` gets (capped at the vocabulary size). want_logprob false: `logprob` is
+  // not needed (left 0), so a greedy pick with no top_logprobs skips the softmax.
   // Throws std::invalid_argument for an empty row, a NaN or +inf logit, a row that is all
   // -inf or a negative top_logprobs; std::out_of_range for a token id outside the row.
   sample_result sample(std::span<float> logits, std::span<const int> prompt, std::span<const int> output,
-                       int top_logprobs = 0);
+                       int top_logprobs = 0, bool want_logprob = true);
 
   const model::sampling_params& params() const { return params_; }
 

@@ -142,6 +142,7 @@ TEST(Sampler, GreedyIsArgmaxWithTiesToLowestIdAndIgnoresSeed) {
     std::vector<float> row = random_logits(1000, seed);
     const auto best = std::max_element(row.begin(), row.end()) - row.begin();
     EXPECT_EQ(sampler(p, seed).sample(row, {}, {}).token, best);
+    EXPECT_EQ(sampler(p, seed).sample(row, {}, {}, 0, /*want_logprob=*/false).token, best);  // no softmax
   }
 }
 
