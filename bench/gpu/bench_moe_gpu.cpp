@@ -1,0 +1,328 @@
+// bench_moe_gpu: times the MoE layer and its grouped expert GEMMs on the GPU, per weight
+// format, on real model shapes, and reports each against the bf16 path on cuBLAS and
+// against the copy bandwidth measured in the same run (gpu/device_copy.hpp).
+//
+//   bench_moe_gpu [--reps N] [--tokens 1,8,32,128,512] [--models qwen3,ernie]
+//
+// One JSON line per measurement on stdout, then a readable table. Weights are random
+// (never zeros) and far larger than L2; L2 is also flushed before every timed call.
+// Routing of the GEMM rows: k distinct experts per token, uniformly at random; the layer
+// routes through its own router on random inputs.
+#include <cuda_runtime_api.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstring>
+#include <map>
+#include <memory>
+#include <numeric>
+#include <random>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "bench/common/run_environment.hpp"
+#include "bench/gpu/moe_bench_timer.hpp"
+#include "gpu/cuda_check.hpp"
+#include "gpu/device_copy.hpp"
+#include "gpu/device_info.hpp"
+#include "gpu/grouped_gemm.hpp"
+#include "gpu/moe_layer.hpp"
+#include "gpu/random_fill.hpp"
+
+namespace {
+
+using namespace moeserve;
+using gpu::weight_format;
+
+struct model_shape {
+  const char* name;
+  int hidden, experts, top_k, intermediate, shared_intermediate;
+  bool bias;
+  float norm_min;
+};
+
+const model_shape models[] = {
+    {"qwen3-30b-a3b", 2048, 128, 8, 768, 0, false, 0.0f},
+    {"ernie-4.5-21b-a3b", 2560, 64, 6, 1536, 3072, true, 1e-12f},  // 2 shared experts of 1536
+};
+
+struct format_spec {
+  const char* label;
+  weight_format format;
+  int group_size;
+};
+
+const format_spec formats[] = {{"bf16", weight_format::bf16, 0},
+                               {"wint8", weight_format::wint8, 0},
+                               {"wint4", weight_format::wint4, 0},
+                               {"wint4_g128", weight_format::wint4, 128}};
+
+class device_memory {
+ public:
+  explicit device_memory(std::size_t bytes) { MOESERVE_CUDA_CHECK(cudaMalloc(&p_, std::max<std::size_t>(bytes, 16))); }
+  device_memory(const device_memory&) = delete;
+  device_memory& operator=(const device_memory&) = delete;
+  ~device_memory() { cudaFree(p_); }
+  void* get() const { return p_; }
+  template <typename T>
+  T* as() const {
+    return static_cast<T*>(p_);
+  }
+
+ private:
+  void* p_ = nullptr;
+};
+
+struct bench_weights {
+  gpu::expert_weights view;
+  std::unique_ptr<device_memory> data, scales;
+};
+
+std::uint32_t next_seed = 1;
+
+bench_weights make_weights(const format_spec& f, int experts, int n, int k, cudaStream_t s) {
+  bench_weights w;
+  w.view.format = f.format;
+  w.view.experts = experts;
+  w.view.n = n;
+  w.view.k = k;
+  w.view.group_size = f.group_size;
+  const std::size_t nk = static_cast<std::size_t>(experts) * n * k;
+  if (f.format == weight_format::bf16) {
+    w.data = std::make_unique<device_memory>(nk * 2);
+    gpu::fill_uniform_bf16(w.data->as<__nv_bfloat16>(), nk, -0.05f, 0.05f, next_seed++, s);
+  } else {
+    const std::size_t bytes = f.format == weight_format::wint8 ? nk : nk / 2;
+    w.data = std::make_unique<device_memory>(bytes);
+    gpu::fill_random_bytes(w.data->get(), bytes, next_seed++, s);
+    if (f.group_size == 0) {
+      w.scales = std::make_unique<device_memory>(static_cast<std::size_t>(experts) * n * 4);
+      gpu::fill_uniform_f32(w.scales->as<float>(), static_cast<std::size_t>(experts) * n, 1e-3f, 2e-3f, next_seed++, s);
+    } else {
+      const std::size_t count = nk / f.group_size;
+      w.scales = std::make_unique<device_memory>(count * 2);
+      gpu::fill_uniform_bf16(w.scales->as<__nv_bfloat16>(), count, 1e-3f, 2e-3f, next_seed++, s);
+    }
+    w.view.scales = w.scales->get();
+  }
+  w.view.data = w.data->get();
+  return w;
+}
+
+struct result {
+  std::string model, op, format, path;
+  int tokens = 0, rows = 0, active = 0, m_tiles = 0;
+  bench::gpu_timing t;
+  double bytes = 0;
+};
+
+std::vector<result> results;
+double copy_bps = 0;
+std::string device_name;
+
+double bf16_median(const result& r) {
+  for (const auto& o : results) {
+    if (o.model == r.model && o.op == r.op && o.tokens == r.tokens && o.format == "bf16") return o.t.median_us;
+  }
+  return 0;
+}
+
+void emit(const result& r) {
+  results.push_back(r);
+  const double gbps = r.bytes / (r.t.median_us * 1e-6) / 1e9;
+  const double base = bf16_median(r);
+  std::printf(
+      "{\"bench\":\"moe_gpu\",\"commit\":\"%s\",\"date\":\"%s\",\"device\":\"%s\",\"model\":\"%s\",\"op\":\"%s\","
+      "\"format\":\"%s\",\"path\":\"%s\",\"m_tiles\":%d,\"tokens\":%d,\"rows\":%d,\"active_experts\":%d,"
+      "\"median_us\":%.2f,\"p10_us\":%.2f,\"p90_us\":%.2f,\"reps\":%d,\"bytes\":%.0f,\"gbps\":%.1f,"
+      "\"copy_gbps\":%.1f,\"copy_fraction\":%.3f,\"speedup_vs_bf16\":%.3f}\n",
+      bench::json_escape(bench::commit()).c_str(), bench::utc_date().c_str(), bench::json_escape(device_name).c_str(),
+      r.model.c_str(), r.op.c_str(), r.format.c_str(), r.path.c_str(), r.m_tiles, r.tokens, r.rows, r.active,
+      r.t.median_us, r.t.p10_us, r.t.p90_us, r.t.reps, r.bytes, gbps, copy_bps / 1e9, gbps * 1e9 / copy_bps,
+      base > 0 ? base / r.t.median_us : 0.0);
+  std::fflush(stdout);
+}
+
+std::vector<int> parse_list(const char* s) {
+  std::vector<int> v;
+  std::stringstream in(s);
+  for (std::string item; std::getline(in, item, ',');) v.push_back(std::stoi(item));
+  return v;
+}
+
+void bench_model(const model_shape& m, const std::vector<int>& token_counts, int reps, bench::gpu_timer& timer,
+                 cudaStream_t s) {
+  const int max_tokens = *std::max_element(token_counts.begin(), token_counts.end());
+  // weights of every format
+  std::map<std::string, bench_weights> gate_up, down, shared_gate_up, shared_down;
+  for (const auto& f : formats) {
+    gate_up[f.label] = make_weights(f, m.experts, 2 * m.intermediate, m.hidden, s);
+    down[f.label] = make_weights(f, m.experts, m.hidden, m.intermediate, s);
+    if (m.shared_intermediate > 0) {
+      shared_gate_up[f.label] = make_weights(f, 1, 2 * m.shared_intermediate, m.hidden, s);
+      shared_down[f.label] = make_weights(f, 1, m.hidden, m.shared_intermediate, s);
+    }
+  }
+  device_memory router(static_cast<std::size_t>(m.experts) * m.hidden * 2), bias(m.experts * 4);
+  gpu::fill_uniform_bf16(router.as<__nv_bfloat16>(), static_cast<std::size_t>(m.experts) * m.hidden, -0.05f, 0.05f,
+                         next_seed++, s);
+  gpu::fill_uniform_f32(bias.as<float>(), m.experts, -0.01f, 0.01f, next_seed++, s);
+  const int max_rows = max_tokens * m.top_k;
+  const int widest = std::max({m.hidden, 2 * m.intermediate, m.intermediate});
+  device_memory x(static_cast<std::size_t>(max_rows) * widest * 2), y(static_cast<std::size_t>(max_rows) * widest * 2);
+  device_memory offsets((m.experts + 1) * 4);
+  gpu::fill_uniform_bf16(x.as<__nv_bfloat16>(), static_cast<std::size_t>(max_rows) * widest, -1.0f, 1.0f, next_seed++,
+                         s);
+  gpu::grouped_gemm_runner runner;
+  std::mt19937 rng(1234);
+
+  for (const int tokens : token_counts) {
+    const int rows = tokens * m.top_k;
+    std::vector<int> counts(m.experts, 0), all(m.experts);
+    std::iota(all.begin(), all.end(), 0);
+    for (int t = 0; t < tokens; ++t) {
+      std::shuffle(all.begin(), all.end(), rng);
+      for (int j = 0; j < m.top_k; ++j) ++counts[all[j]];
+    }
+    std::vector<int> host_offsets(m.experts + 1, 0);
+    for (int e = 0; e < m.experts; ++e) host_offsets[e + 1] = host_offsets[e] + counts[e];
+    const int active = static_cast<int>(std::count_if(counts.begin(), counts.end(), [](int c) { return c > 0; }));
+    MOESERVE_CUDA_CHECK(
+        cudaMemcpy(offsets.get(), host_offsets.data(), host_offsets.size() * 4, cudaMemcpyHostToDevice));
+
+    for (const char* op : {"gate_up", "down"}) {
+      auto& ws = std::string(op) == "gate_up" ? gate_up : down;
+      for (const auto& f : formats) {
+        const gpu::expert_weights& w = ws[f.label].view;
+        gpu::grouped_gemm_problem p;
+        p.x = x.as<__nv_bfloat16>();
+        p.y = y.as<__nv_bfloat16>();
+        p.rows = rows;
+        p.offsets = offsets.as<int>();
+        p.host_offsets = host_offsets.data();
+        std::vector<gpu::grouped_gemm_plan> plans = {gpu::choose_grouped_gemm_plan(w, rows, -1)};
+        if (f.format == weight_format::wint4 && f.group_size == 0 && tokens >= 128) {
+          plans.push_back({gpu::grouped_gemm_path::wint_dequant_bf16, 1});  // the large-M path, for the threshold
+        }
+        for (const auto& plan : plans) {
+          result r;
+          r.model = m.name;
+          r.op = op;
+          r.format = f.label;
+          r.path = gpu::to_string(plan.path);
+          r.m_tiles = plan.m_tiles;
+          r.tokens = tokens;
+          r.rows = rows;
+          r.active = active;
+          r.bytes = static_cast<double>(active) * w.weight_bytes_per_expert() + 2.0 * rows * (w.n + w.k);
+          if (plan.path == gpu::grouped_gemm_path::wint_dequant_bf16) r.format = std::string(f.label) + "_dequant";
+          r.t = timer.time([&] { runner.run(w, p, plan, s); }, 3, reps);
+          emit(r);
+        }
+      }
+    }
+  }
+
+  // The whole layer.
+  gpu::moe_layer_config c;
+  c.hidden = m.hidden;
+  c.experts = m.experts;
+  c.top_k = m.top_k;
+  c.intermediate = m.intermediate;
+  c.shared_intermediate = m.shared_intermediate;
+  c.renormalize = true;
+  c.norm_min = m.norm_min;
+  gpu::moe_layer layer(c, max_tokens);
+  for (const int tokens : token_counts) {
+    for (const auto& f : formats) {
+      if (f.group_size != 0) continue;
+      gpu::moe_layer_weights w;
+      w.router = router.as<__nv_bfloat16>();
+      w.correction_bias = m.bias ? bias.as<float>() : nullptr;
+      w.gate_up = gate_up[f.label].view;
+      w.down = down[f.label].view;
+      if (m.shared_intermediate > 0) {
+        w.shared_gate_up = shared_gate_up[f.label].view;
+        w.shared_down = shared_down[f.label].view;
+      }
+      result r;
+      r.model = m.name;
+      r.op = "layer";
+      r.format = f.label;
+      r.tokens = tokens;
+      r.rows = tokens * m.top_k;
+      r.t = timer.time([&] { layer.forward(w, x.as<__nv_bfloat16>(), tokens, y.as<__nv_bfloat16>(), s); }, 3, reps);
+      std::vector<int> off(m.experts + 1);
+      MOESERVE_CUDA_CHECK(cudaMemcpy(off.data(), layer.expert_offsets(), off.size() * 4, cudaMemcpyDeviceToHost));
+      for (int e = 0; e < m.experts; ++e) r.active += off[e + 1] > off[e];
+      r.path = gpu::to_string(gpu::choose_grouped_gemm_plan(w.gate_up, r.rows, -1).path);
+      r.bytes =
+          static_cast<double>(r.active) * (w.gate_up.weight_bytes_per_expert() + w.down.weight_bytes_per_expert()) +
+          (m.shared_intermediate > 0 ? static_cast<double>(w.shared_gate_up.weight_bytes_per_expert() +
+                                                           w.shared_down.weight_bytes_per_expert())
+                                     : 0.0) +
+          2.0 * m.experts * m.hidden + 4.0 * tokens * m.hidden;
+      emit(r);
+    }
+  }
+}
+
+void print_table() {
+  std::printf("\nMoE on %s; copy bandwidth %.0f GB/s (read+write, measured in this run)\n", device_name.c_str(),
+              copy_bps / 1e9);
+  std::printf("times in us (median); xN = speedup over bf16 cuBLAS; %%bw = achieved bytes/s over copy bandwidth\n");
+  std::printf("%-18s %-7s %5s %9s %17s %17s %17s %5s\n", "model", "op", "tok", "bf16", "wint8 (x, %bw)",
+              "wint4 (x, %bw)", "wint4_g128 (x)", "rows");
+  std::map<std::string, const result*> by_key;
+  for (const auto& r : results) by_key[r.model + "|" + r.op + "|" + std::to_string(r.tokens) + "|" + r.format] = &r;
+  for (const auto& r : results) {
+    if (r.format != "bf16") continue;
+    auto cell = [&](const char* fmt) -> std::string {
+      auto it = by_key.find(r.model + "|" + r.op + "|" + std::to_string(r.tokens) + "|" + fmt);
+      if (it == by_key.end()) return "-";
+      const result& o = *it->second;
+      const double pct = 100.0 * o.bytes / (o.t.median_us * 1e-6) / copy_bps;
+      char buf[64];
+      std::snprintf(buf, sizeof buf, "%.1f (%.2fx,%3.0f%%)", o.t.median_us, r.t.median_us / o.t.median_us, pct);
+      return buf;
+    };
+    std::printf("%-18s %-7s %5d %9.1f %17s %17s %17s %5d\n", r.model.c_str(), r.op.c_str(), r.tokens, r.t.median_us,
+                cell("wint8").c_str(), cell("wint4").c_str(), cell("wint4_g128").c_str(), r.rows);
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  int reps = 40;
+  std::vector<int> token_counts = {1, 8, 32, 128, 512};
+  std::string which = "qwen3,ernie";
+  for (int i = 1; i + 1 < argc; i += 2) {
+    if (std::strcmp(argv[i], "--reps") == 0) reps = std::stoi(argv[i + 1]);
+    if (std::strcmp(argv[i], "--tokens") == 0) token_counts = parse_list(argv[i + 1]);
+    if (std::strcmp(argv[i], "--models") == 0) which = argv[i + 1];
+  }
+  const gpu::device_inventory inv = gpu::list_devices();
+  if (inv.devices.empty()) {
+    std::fprintf(stderr, "bench_moe_gpu: no CUDA device: %s\n", inv.problem.c_str());
+    return 2;
+  }
+  try {
+    device_name = gpu::describe(inv.devices[0]);
+    copy_bps = gpu::measure_copy_bandwidth(std::size_t{1} << 30, 20).bytes_per_second;
+    cudaStream_t s;
+    MOESERVE_CUDA_CHECK(cudaStreamCreateWithFlags(&s, cudaStreamNonBlocking));
+    bench::gpu_timer timer(s, static_cast<std::size_t>(std::max(inv.devices[0].l2_cache_bytes, 1 << 20)));
+    for (const auto& m : models) {
+      if (which.find(std::string(m.name).substr(0, 5)) == std::string::npos) continue;
+      bench_model(m, token_counts, reps, timer, s);
+    }
+    MOESERVE_CUDA_CHECK(cudaStreamDestroy(s));
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "bench_moe_gpu: %s\n", e.what());
+    return 1;
+  }
+  print_table();
+  return 0;
+}

@@ -1,0 +1,33 @@
+#pragma once
+// Timing for GPU benchmarks: CUDA events around one call, warm-up first, L2 flushed before
+// every timed call (a write over a buffer twice the L2 size, outside the timed region),
+// median and spread over many calls.
+#include <cuda_runtime_api.h>
+
+#include <cstddef>
+#include <functional>
+
+namespace moeserve::bench {
+
+struct gpu_timing {
+  double median_us = 0, p10_us = 0, p90_us = 0;
+  int reps = 0;
+};
+
+class gpu_timer {
+ public:
+  gpu_timer(cudaStream_t stream, std::size_t l2_bytes);
+  gpu_timer(const gpu_timer&) = delete;
+  gpu_timer& operator=(const gpu_timer&) = delete;
+  ~gpu_timer();
+
+  gpu_timing time(const std::function<void()>& op, int warmup, int reps);
+
+ private:
+  cudaStream_t stream_;
+  void* flush_ = nullptr;
+  std::size_t flush_bytes_;
+  cudaEvent_t start_ = nullptr, stop_ = nullptr;
+};
+
+}  // namespace moeserve::bench

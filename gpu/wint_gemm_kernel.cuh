@@ -1,0 +1,239 @@
+#pragma once
+// The small-M W8A16/W4A16 grouped GEMM kernel template (wint_gemm.hpp describes it).
+// Included only by the per-format .cu files, each of which instantiates one format for
+// m_tiles 1, 2 and 4 (keeps every translation unit small for nvcc).
+#include <algorithm>
+#include <cstdint>
+
+#include "gpu/cuda_check.hpp"
+#include "gpu/tensor_core_ops.cuh"
+#include "gpu/wint_gemm.hpp"
+
+namespace moeserve::gpu::detail {
+
+template <int Bits, bool Grouped, int MTiles>
+struct wint_tile {
+  static constexpr int threads = 128;
+  static constexpr int warps = 4;
+  static constexpr int bn = 64;
+  static constexpr int bk = MTiles == 1 ? 256 : 128;
+  static constexpr int stages = 4;
+  static constexpr int units = bk / 16;
+  static constexpr int units_per_warp = units / warps;
+  static constexpr int unit_bytes = Bits * 128;  // 16 x 64 weights
+  static constexpr int w_stage = units * unit_bytes;
+  static constexpr int rows = 16 * MTiles;
+  static constexpr int a_row_bytes = bk * 2;
+  static constexpr int a_stage = rows * a_row_bytes;
+  static constexpr int s_stage = Grouped ? (bk / 64) * bn * 2 : 0;  // up to bk/64 groups of 64 bf16
+  static constexpr int stage_bytes = w_stage + a_stage + s_stage;
+  static constexpr int red_stride = bn + 4;  // floats; padding against bank conflicts
+  static constexpr int red_bytes = warps * rows * red_stride * 4;
+  static constexpr int smem_bytes = std::max(stages * stage_bytes, red_bytes);
+};
+
+// int4 pair: (w & 0x000F000F) | 0x43004300 is bf16 (128 + u) in each half; minus 136 = q.
+__device__ inline std::uint32_t dequant_int4_pair(std::uint32_t w) {
+  return bf16x2_fma((w & 0x000F000Fu) | 0x43004300u, 0x3F803F80u /* 1.0 */, 0xC308C308u /* -136 */);
+}
+
+// int8: byte u into the mantissa of 2^23 (exact), minus 2^23 + 128 = q, exact in bf16:
+// truncating the fp32 bits to their upper half loses nothing for |q| <= 128.
+__device__ inline std::uint32_t dequant_int8_pair(std::uint32_t w, std::uint32_t sel_lo, std::uint32_t sel_hi) {
+  const float lo = __uint_as_float(__byte_perm(w, 0x4B000000u, sel_lo)) - 8388736.0f;
+  const float hi = __uint_as_float(__byte_perm(w, 0x4B000000u, sel_hi)) - 8388736.0f;
+  return __byte_perm(__float_as_uint(lo), __float_as_uint(hi), 0x7632);
+}
+
+template <int Bits, bool Grouped, int MTiles>
+__global__ void __launch_bounds__(128) wint_gemm_kernel(wint_gemm_args args) {
+  using tile = wint_tile<Bits, Grouped, MTiles>;
+  extern __shared__ __align__(16) unsigned char smem[];
+  const int e = blockIdx.y, nt = blockIdx.x;
+  int begin = 0, count = args.dense_rows;
+  if (args.offsets != nullptr) {
+    begin = args.offsets[e];
+    count = args.offsets[e + 1] - begin;
+  }
+  if (count <= 0) return;
+
+  const int tid = threadIdx.x, lane = tid & 31, warp = tid >> 5;
+  const int n0 = nt * tile::bn;
+  const int k_tiles = args.k / tile::bk;
+  const int n_tiles = args.n / tile::bn;
+  const unsigned char* w_strip = args.weights + (static_cast<std::size_t>(e) * n_tiles + nt) *
+                                                    static_cast<std::size_t>(args.k / 16) * tile::unit_bytes;
+  const __nv_bfloat16* s_strip = nullptr;
+  if constexpr (Grouped) {
+    s_strip = static_cast<const __nv_bfloat16*>(args.scales) +
+              static_cast<std::size_t>(e) * (args.k / args.group_size) * args.n + n0;
+  }
+
+  for (int m0 = 0; m0 < count; m0 += tile::rows) {
+    const int m_rows = min(tile::rows, count - m0);
+    const __nv_bfloat16* x_rows = args.x + static_cast<std::size_t>(begin + m0) * args.k;
+
+    auto load_stage = [&](int buffer, int kt) {
+      unsigned char* base = smem + buffer * tile::stage_bytes;
+      const unsigned char* w_src = w_strip + static_cast<std::size_t>(kt) * tile::w_stage;
+#pragma unroll
+      for (int i = 0; i < tile::w_stage / (16 * tile::threads); ++i) {
+        const int offset = (i * tile::threads + tid) * 16;
+        cp_async16(base + offset, w_src + offset, true);
+      }
+      unsigned char* a = base + tile::w_stage;
+      constexpr int chunks_per_row = tile::bk / 8;
+#pragma unroll
+      for (int i = 0; i < tile::rows * chunks_per_row / tile::threads; ++i) {
+        const int idx = i * tile::threads + tid;
+        const int r = idx / chunks_per_row, c = idx % chunks_per_row;
+        const bool valid = r < m_rows;
+        const void* src =
+            valid ? static_cast<const void*>(x_rows + static_cast<std::size_t>(r) * args.k + kt * tile::bk + c * 8)
+                  : static_cast<const void*>(args.x);
+        cp_async16(a + r * tile::a_row_bytes + ((c ^ (r & 7)) * 16), src, valid);
+      }
+      if constexpr (Grouped) {
+        unsigned char* s = a + tile::a_stage;
+        const int groups_here = tile::bk / args.group_size;
+        const int g0 = kt * tile::bk / args.group_size;
+        if (tid < groups_here * 8) {
+          const int g = tid / 8, c = tid % 8;
+          cp_async16(s + g * 128 + c * 16, s_strip + static_cast<std::size_t>(g0 + g) * args.n + c * 8, true);
+        }
+      }
+    };
+
+    float acc[MTiles][8][4];
+#pragma unroll
+    for (int mt = 0; mt < MTiles; ++mt)
+#pragma unroll
+      for (int j = 0; j < 8; ++j)
+#pragma unroll
+        for (int v = 0; v < 4; ++v) acc[mt][j][v] = 0.0f;
+
+#pragma unroll
+    for (int s = 0; s < tile::stages - 1; ++s) {
+      if (s < k_tiles) load_stage(s, s);
+      cp_async_commit();
+    }
+
+    for (int kt = 0; kt < k_tiles; ++kt) {
+      cp_async_wait<tile::stages - 2>();
+      __syncthreads();
+      const int next = kt + tile::stages - 1;
+      if (next < k_tiles) load_stage(next % tile::stages, next);
+      cp_async_commit();
+
+      const unsigned char* base = smem + (kt % tile::stages) * tile::stage_bytes;
+      const unsigned char* a = base + tile::w_stage;
+#pragma unroll
+      for (int i = 0; i < tile::units_per_warp; ++i) {
+        const int u = warp * tile::units_per_warp + i;
+        std::uint32_t af[MTiles][4];
+#pragma unroll
+        for (int mt = 0; mt < MTiles; ++mt) {
+          const int row = mt * 16 + (lane & 15);
+          const int chunk = u * 2 + (lane >> 4);
+          ldmatrix_x4(af[mt], a + row * tile::a_row_bytes + ((chunk ^ (row & 7)) * 16));
+        }
+        std::uint32_t bf[8][2];
+        if constexpr (Bits == 4) {
+          const uint4 v = *reinterpret_cast<const uint4*>(base + u * 512 + lane * 16);
+          const std::uint32_t words[4] = {v.x, v.y, v.z, v.w};
+#pragma unroll
+          for (int q = 0; q < 4; ++q) {
+            bf[2 * q][0] = dequant_int4_pair(words[q]);
+            bf[2 * q][1] = dequant_int4_pair(words[q] >> 4);
+            bf[2 * q + 1][0] = dequant_int4_pair(words[q] >> 8);
+            bf[2 * q + 1][1] = dequant_int4_pair(words[q] >> 12);
+          }
+        } else {
+#pragma unroll
+          for (int h = 0; h < 2; ++h) {
+            const uint4 v = *reinterpret_cast<const uint4*>(base + u * 1024 + h * 512 + lane * 16);
+            const std::uint32_t words[4] = {v.x, v.y, v.z, v.w};
+#pragma unroll
+            for (int q = 0; q < 4; ++q) {
+              bf[4 * h + q][0] = dequant_int8_pair(words[q], 0x7440, 0x7441);
+              bf[4 * h + q][1] = dequant_int8_pair(words[q], 0x7442, 0x7443);
+            }
+          }
+        }
+        if constexpr (Grouped) {
+          const int g = (u * 16) / args.group_size;
+          const auto* s = reinterpret_cast<const unsigned short*>(a + tile::a_stage) + g * tile::bn;
+#pragma unroll
+          for (int j = 0; j < 8; ++j) {
+            const std::uint32_t one = s[j * 8 + (lane >> 2)];
+            const std::uint32_t s2 = one | (one << 16);
+            bf[j][0] = bf16x2_fma(bf[j][0], s2, 0x80008000u /* -0 */);
+            bf[j][1] = bf16x2_fma(bf[j][1], s2, 0x80008000u);
+          }
+        }
+#pragma unroll
+        for (int mt = 0; mt < MTiles; ++mt)
+#pragma unroll
+          for (int j = 0; j < 8; ++j) mma_bf16_16816(acc[mt][j], af[mt], bf[j][0], bf[j][1]);
+      }
+    }
+
+    // The four warps' partial sums meet in shared memory (the pipeline's, now idle).
+    cp_async_wait<0>();
+    __syncthreads();
+    float* red = reinterpret_cast<float*>(smem);
+    const int g = lane >> 2, t = lane & 3;
+#pragma unroll
+    for (int mt = 0; mt < MTiles; ++mt) {
+#pragma unroll
+      for (int j = 0; j < 8; ++j) {
+        float* p = red + (warp * tile::rows + mt * 16 + g) * tile::red_stride + j * 8 + 2 * t;
+        *reinterpret_cast<float2*>(p) = make_float2(acc[mt][j][0], acc[mt][j][1]);
+        *reinterpret_cast<float2*>(p + 8 * tile::red_stride) = make_float2(acc[mt][j][2], acc[mt][j][3]);
+      }
+    }
+    __syncthreads();
+    for (int idx = tid; idx < m_rows * tile::bn; idx += tile::threads) {
+      const int r = idx / tile::bn, c = idx % tile::bn;
+      float sum = 0.0f;
+#pragma unroll
+      for (int w = 0; w < tile::warps; ++w) sum += red[(w * tile::rows + r) * tile::red_stride + c];
+      if constexpr (!Grouped)
+        sum *= static_cast<const float*>(args.scales)[static_cast<std::size_t>(e) * args.n + n0 + c];
+      args.y[static_cast<std::size_t>(begin + m0 + r) * args.n + n0 + c] = __float2bfloat16_rn(sum);
+    }
+    __syncthreads();
+  }
+}
+
+template <int Bits, bool Grouped, int MTiles>
+void launch_wint_gemm_tiles(const wint_gemm_args& args, int experts, cudaStream_t stream) {
+  using tile = wint_tile<Bits, Grouped, MTiles>;
+  static const bool configured = [] {
+    MOESERVE_CUDA_CHECK(cudaFuncSetAttribute(wint_gemm_kernel<Bits, Grouped, MTiles>,
+                                             cudaFuncAttributeMaxDynamicSharedMemorySize, tile::smem_bytes));
+    return true;
+  }();
+  (void)configured;
+  const dim3 grid(args.n / tile::bn, experts);
+  wint_gemm_kernel<Bits, Grouped, MTiles><<<grid, tile::threads, tile::smem_bytes, stream>>>(args);
+  MOESERVE_CUDA_CHECK(cudaGetLastError());
+}
+
+template <int Bits, bool Grouped>
+void launch_wint_gemm(const wint_gemm_args& args, int experts, int m_tiles, cudaStream_t stream) {
+  if (experts <= 0 || args.n <= 0) return;
+  switch (m_tiles) {
+    case 1:
+      launch_wint_gemm_tiles<Bits, Grouped, 1>(args, experts, stream);
+      break;
+    case 2:
+      launch_wint_gemm_tiles<Bits, Grouped, 2>(args, experts, stream);
+      break;
+    default:
+      launch_wint_gemm_tiles<Bits, Grouped, 4>(args, experts, stream);
+      break;
+  }
+}
+
+}  // namespace moeserve::gpu::detail

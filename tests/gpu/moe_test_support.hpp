@@ -1,0 +1,119 @@
+#pragma once
+// CPU references and helpers shared by the MoE kernel tests: host bf16, random data, the
+// canonical wint8/wint4 formats (a local stand-in for quant/'s reference quantizers until
+// those exist), device upload/download with poisoning, and the error measure
+// ||out - ref|| / ||ref|| (which NaN never passes).
+#include <cuda_bf16.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <memory>
+#include <random>
+#include <vector>
+
+#include "gpu/cuda_check.hpp"
+#include "gpu/grouped_gemm.hpp"
+#include "gpu/moe_routing.hpp"
+
+namespace moeserve::gpu::testing {
+
+// --- bf16 on the host (round to nearest even; inputs here are finite) -----------------
+std::uint16_t to_bf16_bits(float f);
+float from_bf16_bits(std::uint16_t b);
+inline float round_bf16(float f) { return from_bf16_bits(to_bf16_bits(f)); }
+
+std::vector<std::uint16_t> to_bf16(const std::vector<float>& v);
+std::vector<float> from_bf16(const std::vector<std::uint16_t>& v);
+// Uniform values in [lo, hi) already rounded to bf16 (so that host and device see the same).
+std::vector<float> random_bf16_values(std::size_t n, float lo, float hi, std::mt19937& rng);
+
+// --- relative error -------------------------------------------------------------------
+// ||out - ref||_2 / ||ref||_2; +inf when out holds a NaN or an infinity.
+double relative_error(const std::vector<float>& out, const std::vector<float>& ref);
+
+// --- device memory ------------------------------------------------------------------------
+template <typename T>
+class device_array {
+ public:
+  explicit device_array(std::size_t count) : count_(count) {
+    void* p = nullptr;
+    MOESERVE_CUDA_CHECK(cudaMalloc(&p, std::max<std::size_t>(count, 1) * sizeof(T)));
+    ptr_ = static_cast<T*>(p);
+  }
+  explicit device_array(const std::vector<T>& host) : device_array(host.size()) { upload(host); }
+  device_array(const device_array&) = delete;
+  device_array& operator=(const device_array&) = delete;
+  ~device_array() { cudaFree(ptr_); }
+  T* get() const noexcept { return ptr_; }
+  std::size_t size() const noexcept { return count_; }
+  void upload(const std::vector<T>& host) {
+    MOESERVE_CUDA_CHECK(cudaMemcpy(ptr_, host.data(), host.size() * sizeof(T), cudaMemcpyHostToDevice));
+  }
+  std::vector<T> download() const {
+    MOESERVE_CUDA_CHECK(cudaDeviceSynchronize());
+    std::vector<T> host(count_);
+    MOESERVE_CUDA_CHECK(cudaMemcpy(host.data(), ptr_, count_ * sizeof(T), cudaMemcpyDeviceToHost));
+    return host;
+  }
+  // Every byte 0xFF: NaN as bf16 and fp32, -1 as int: an unwritten output shows.
+  void poison() { MOESERVE_CUDA_CHECK(cudaMemset(ptr_, 0xFF, count_ * sizeof(T))); }
+
+ private:
+  T* ptr_ = nullptr;
+  std::size_t count_;
+};
+
+inline const __nv_bfloat16* as_bf16(const device_array<std::uint16_t>& a) {
+  return reinterpret_cast<const __nv_bfloat16*>(a.get());
+}
+inline __nv_bfloat16* as_bf16_mut(device_array<std::uint16_t>& a) { return reinterpret_cast<__nv_bfloat16*>(a.get()); }
+
+// --- routing reference ------------------------------------------------------------------
+struct routing {
+  std::vector<int> ids;        // [T][k]
+  std::vector<float> weights;  // [T][k]
+  std::vector<float> scores;   // [T][E]: the selection scores (prob + bias)
+  std::vector<float> probs;    // [T][E]
+};
+routing reference_route(const std::vector<float>& logits, int tokens, const router_config& config,
+                        const std::vector<float>& bias);
+
+// k distinct experts per token, uniformly at random.
+std::vector<int> random_topk_ids(int tokens, int experts, int top_k, std::mt19937& rng);
+
+// --- canonical weight-only formats (quant/'s layouts) ------------------------------------
+struct wint_weights {
+  int experts = 0, n = 0, k = 0, bits = 8, group_size = 0;
+  std::vector<std::int8_t> q8;       // wint8: [E][N][K]
+  std::vector<std::uint8_t> packed;  // wint4: [E][N][K/2], even k low nibble
+  std::vector<float> scales;         // [E][N] or [E][N][K/G]
+  // W ≈ q·scale as fp32, [E][N][K] (group scales rounded to bf16 when `bf16_group_scales`,
+  // the precision the kernel keeps them in).
+  std::vector<float> dequantized(bool bf16_group_scales) const;
+};
+wint_weights random_wint(int experts, int n, int k, int bits, int group_size, std::mt19937& rng);
+
+// y[r][n] = Σ_k x[r][k] · W_{e(r)}[n][k] in double, rows grouped by `offsets` ([E+1]).
+std::vector<float> reference_grouped_gemm(const std::vector<float>& x, const std::vector<float>& w,
+                                          const std::vector<int>& offsets, int n, int k);
+
+// Offsets [E+1] of sorted rows for the given per-expert counts.
+std::vector<int> offsets_from_counts(const std::vector<int>& counts);
+
+// --- device weights of any format, with the fp32 weights they stand for --------------------
+struct format_case {
+  weight_format format;
+  int group_size;
+};
+
+struct device_weights {
+  expert_weights view;
+  std::vector<float> reference;  // [E][N][K]: what the kernels should compute with
+  std::unique_ptr<device_array<std::uint8_t>> data;
+  std::unique_ptr<device_array<std::uint8_t>> scales;
+};
+
+// Random canonical weights of the format, repacked for the device (wint_repack.hpp).
+device_weights make_weights(const format_case& f, int experts, int n, int k, std::mt19937& rng);
+
+}  // namespace moeserve::gpu::testing
