@@ -6,6 +6,8 @@
 
 #include "gpu/cublas_gemm.hpp"
 #include "gpu/cuda_check.hpp"
+#include "gpu/fp8_gemm.hpp"
+#include "gpu/wint2_gemm.hpp"
 #include "gpu/wint_gemm.hpp"
 
 namespace moeserve::gpu {
@@ -18,6 +20,10 @@ const char* to_string(weight_format f) {
       return "wint8";
     case weight_format::wint4:
       return "wint4";
+    case weight_format::block_fp8:
+      return "block_fp8";
+    case weight_format::wint2:
+      return "wint2";
   }
   return "?";
 }
@@ -30,6 +36,10 @@ const char* to_string(grouped_gemm_path p) {
       return "wint_small_m";
     case grouped_gemm_path::wint_dequant_bf16:
       return "wint_dequant_bf16";
+    case grouped_gemm_path::fp8_small_m:
+      return "fp8_small_m";
+    case grouped_gemm_path::fp8_cublaslt:
+      return "fp8_cublaslt";
   }
   return "?";
 }
@@ -43,12 +53,16 @@ std::size_t expert_weights::weight_bytes_per_expert() const noexcept {
       return nk + static_cast<std::size_t>(n) * 4;
     case weight_format::wint4:
       return nk / 2 + (group_size > 0 ? nk / group_size * 2 : static_cast<std::size_t>(n) * 4);
+    case weight_format::block_fp8:
+      return nk + static_cast<std::size_t>((n + 127) / 128) * (k / 128) * 4;
+    case weight_format::wint2:
+      return nk / 4 + static_cast<std::size_t>(n) * 8 + nk / 64 * 2;
   }
   return 0;
 }
 
 bool wint_gemm_supports(const expert_weights& w, int m_tiles) {
-  if (w.format == weight_format::bf16) return false;
+  if (w.format == weight_format::bf16 || w.format == weight_format::block_fp8) return false;
   if (w.n % 64 != 0 || w.k % 128 != 0) return false;
   if (m_tiles == 1 && w.k % 256 != 0) return false;
   if (w.format == weight_format::wint4 && w.group_size != 0 && w.group_size != 64 && w.group_size != 128) return false;
@@ -65,14 +79,22 @@ grouped_gemm_plan choose_grouped_gemm_plan(const expert_weights& w, int rows, in
     expected = static_cast<int>(std::ceil(mean + 3.0 * std::sqrt(mean) + 1.0));
     expected = std::min(expected, std::max(rows, 1));
   }
-  if (expected > wint_small_m_max_rows) return {grouped_gemm_path::wint_dequant_bf16, 1};
+  if (w.format == weight_format::block_fp8) {
+    if (w.experts == 1 && expected >= fp8_cublaslt_min_rows && expected % 8 == 0)
+      return {grouped_gemm_path::fp8_cublaslt, 1};
+    return {grouped_gemm_path::fp8_small_m, expected <= 16 ? 1 : expected <= 32 ? 2 : 4};
+  }
+  if (expected > wint_small_m_max_rows && w.format != weight_format::wint2)
+    return {grouped_gemm_path::wint_dequant_bf16, 1};
   int m_tiles = expected <= 16 ? 1 : expected <= 32 ? 2 : 4;
   if (m_tiles == 1 && !wint_gemm_supports(w, 1)) m_tiles = 2;
   if (!wint_gemm_supports(w, m_tiles)) return {grouped_gemm_path::wint_dequant_bf16, 1};
   return {grouped_gemm_path::wint_small_m, m_tiles};
 }
 
-bool plan_needs_host_offsets(const grouped_gemm_plan& plan) { return plan.path != grouped_gemm_path::wint_small_m; }
+bool plan_needs_host_offsets(const grouped_gemm_plan& plan) {
+  return plan.path == grouped_gemm_path::cublas_bf16 || plan.path == grouped_gemm_path::wint_dequant_bf16;
+}
 
 grouped_gemm_runner::grouped_gemm_runner(std::size_t dequant_workspace_bytes)
     : dequant_bytes_(dequant_workspace_bytes) {
@@ -83,6 +105,7 @@ grouped_gemm_runner::grouped_gemm_runner(std::size_t dequant_workspace_bytes)
 grouped_gemm_runner::~grouped_gemm_runner() {
   cudaFree(pointer_arrays_);
   cudaFree(dequant_);
+  cudaFree(fp8_x_);
   if (cublas_ != nullptr) cublasDestroy(cublas_);
 }
 
@@ -139,7 +162,9 @@ void grouped_gemm_runner::run(const expert_weights& w, const grouped_gemm_proble
       args.n = w.n;
       args.k = w.k;
       args.group_size = w.group_size;
-      if (w.format == weight_format::wint8) {
+      if (w.format == weight_format::wint2) {
+        wint2_gemm(args, w.experts, plan.m_tiles, stream);
+      } else if (w.format == weight_format::wint8) {
         wint8_gemm(args, w.experts, plan.m_tiles, stream);
       } else if (w.group_size == 0) {
         wint4_gemm(args, w.experts, plan.m_tiles, stream);
@@ -148,11 +173,54 @@ void grouped_gemm_runner::run(const expert_weights& w, const grouped_gemm_proble
       }
       return;
     }
+    case grouped_gemm_path::fp8_small_m:
+    case grouped_gemm_path::fp8_cublaslt:
+      if (w.format != weight_format::block_fp8) throw std::invalid_argument("grouped_gemm: fp8 paths need block_fp8");
+      run_fp8(w, p, plan, stream);
+      return;
     case grouped_gemm_path::wint_dequant_bf16:
-      if (w.format == weight_format::bf16) throw std::invalid_argument("grouped_gemm: dequant path needs wint weights");
+      if (w.format == weight_format::bf16 || w.format == weight_format::wint2 || w.format == weight_format::block_fp8)
+        throw std::invalid_argument("grouped_gemm: dequant path needs wint weights");
       run_dequant(w, p, stream);
       return;
   }
+}
+
+void grouped_gemm_runner::run_fp8(const expert_weights& w, const grouped_gemm_problem& p,
+                                  const grouped_gemm_plan& plan, cudaStream_t stream) {
+  if (w.n % 64 != 0 || w.k % fp8_block_size != 0)
+    throw std::invalid_argument("grouped_gemm: block_fp8 needs N % 64 == 0 and K % 128 == 0");
+  const std::size_t q_bytes = (static_cast<std::size_t>(p.rows) * w.k + 15) / 16 * 16;
+  const std::size_t need = q_bytes + static_cast<std::size_t>(p.rows) * (w.k / fp8_block_size) * 4;
+  if (fp8_x_bytes_ < need) {
+    cudaFree(fp8_x_);
+    fp8_x_ = nullptr;
+    fp8_x_bytes_ = 0;
+    MOESERVE_CUDA_CHECK(cudaMalloc(&fp8_x_, need));
+    fp8_x_bytes_ = need;
+  }
+  auto* xq = static_cast<std::uint8_t*>(fp8_x_);
+  auto* xs = reinterpret_cast<float*>(xq + q_bytes);
+  fp8_quantize_activations(p.x, p.rows, w.k, xq, xs, p.rows, stream);
+  const auto* wq = static_cast<const std::uint8_t*>(w.data);
+  const auto* ws = static_cast<const float*>(w.scales);
+  if (plan.path == grouped_gemm_path::fp8_cublaslt && p.offsets == nullptr && p.rows % 8 == 0) {
+    if (!fp8_lt_) fp8_lt_ = std::make_unique<fp8_cublaslt_gemm>();
+    fp8_lt_->run(xq, xs, wq, ws, p.y, p.rows, w.n, w.k, stream);
+    return;
+  }
+  fp8_gemm_args args;
+  args.xq = xq;
+  args.xs = xs;
+  args.scale_stride = p.rows;
+  args.y = p.y;
+  args.offsets = p.offsets;
+  args.dense_rows = p.rows;
+  args.w = wq;
+  args.ws = ws;
+  args.n = w.n;
+  args.k = w.k;
+  fp8_grouped_gemm(args, w.experts, plan.path == grouped_gemm_path::fp8_cublaslt ? 4 : plan.m_tiles, stream);
 }
 
 void grouped_gemm_runner::run_dequant(const expert_weights& w, const grouped_gemm_problem& p, cudaStream_t stream) {

@@ -1,13 +1,19 @@
 #pragma once
 // Device-only wrappers of the sm_80+ instructions our hand-written GEMMs use: cp.async
-// (global -> shared, 16 bytes, optional zero fill and L2 evict-first hint), ldmatrix and
-// mma.sync m16n8k16 with bf16 inputs and fp32 accumulators.
+// (global -> shared, 16 or 4 bytes, optional zero fill), ldmatrix, mma.sync m16n8k16 with
+// bf16 inputs and mma.sync m16n8k32 with e4m3 inputs (sm_89+), fp32 accumulators.
 //
 // mma.sync.m16n8k16 fragments, per lane (g = lane / 4, t = lane % 4):
 //   A 16x16 (row-major, 4 regs of bf16x2): a0 (g, 2t..2t+1)   a1 (g+8, 2t..)
 //                                          a2 (g, 2t+8..)     a3 (g+8, 2t+8..)
 //   B 16x8  (k x n, 2 regs):               b0 (k 2t..2t+1, n g)   b1 (k 2t+8..2t+9, n g)
 //   C 16x8  (fp32, 4 regs):                c0,c1 (g, 2t..2t+1)    c2,c3 (g+8, 2t..2t+1)
+//
+// mma.sync.m16n8k32 e4m3 (4 bytes per register, low byte = lowest k):
+//   A 16x32: a0 (g, 4t..4t+3)  a1 (g+8, 4t..)  a2 (g, 16+4t..)  a3 (g+8, 16+4t..)
+//   B 32x8:  b0 (k 4t..4t+3, n g)   b1 (k 16+4t..16+4t+3, n g)
+//   C as above. ldmatrix (b16, 8x8) on byte rows delivers exactly these: lane 4g+t gets
+//   bytes 4t..4t+3 of row g of each 8-row x 16-byte matrix.
 #include <cuda_bf16.h>
 
 #include <cstdint>
@@ -22,6 +28,12 @@ __device__ inline std::uint32_t smem_address(const void* p) {
 __device__ inline void cp_async16(void* smem, const void* gmem, bool valid) {
   asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" ::"r"(smem_address(smem)), "l"(gmem),
                "r"(valid ? 16 : 0));
+}
+
+// 4 bytes through L1 (.ca), or 4 zero bytes when !valid.
+__device__ inline void cp_async4(void* smem, const void* gmem, bool valid) {
+  asm volatile("cp.async.ca.shared.global [%0], [%1], 4, %2;\n" ::"r"(smem_address(smem)), "l"(gmem),
+               "r"(valid ? 4 : 0));
 }
 
 __device__ inline void cp_async_commit() { asm volatile("cp.async.commit_group;\n" ::); }
@@ -40,6 +52,14 @@ __device__ inline void ldmatrix_x4(std::uint32_t (&r)[4], const void* smem) {
 __device__ inline void mma_bf16_16816(float (&d)[4], const std::uint32_t (&a)[4], std::uint32_t b0, std::uint32_t b1) {
   asm volatile(
       "mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 {%0, %1, %2, %3}, {%4, %5, %6, %7}, {%8, %9}, "
+      "{%0, %1, %2, %3};\n"
+      : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])
+      : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
+}
+
+__device__ inline void mma_e4m3_16832(float (&d)[4], const std::uint32_t (&a)[4], std::uint32_t b0, std::uint32_t b1) {
+  asm volatile(
+      "mma.sync.aligned.m16n8k32.row.col.f32.e4m3.e4m3.f32 {%0, %1, %2, %3}, {%4, %5, %6, %7}, {%8, %9}, "
       "{%0, %1, %2, %3};\n"
       : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])
       : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));

@@ -64,7 +64,8 @@ __global__ void dequantize_kernel(const unsigned char* __restrict__ weights, con
 
 void wint_dequantize(const expert_weights& w, int e_begin, int e_end, const int* offsets, __nv_bfloat16* out,
                      cudaStream_t stream) {
-  if (w.format == weight_format::bf16) throw std::invalid_argument("wint_dequantize: not a wint format");
+  if (w.format != weight_format::wint8 && w.format != weight_format::wint4)
+    throw std::invalid_argument("wint_dequantize: not a wint8/wint4 format");
   if (w.n % 64 != 0 || w.k % 16 != 0) throw std::invalid_argument("wint_dequantize: shape");
   if (e_end <= e_begin) return;
   const long units = static_cast<long>(w.n / 64) * (w.k / 16);

@@ -1,8 +1,11 @@
 // bench_moe_gpu: times the MoE layer and its grouped expert GEMMs on the GPU, per weight
-// format, on real model shapes, and reports each against the bf16 path on cuBLAS and
-// against the copy bandwidth measured in the same run (gpu/device_copy.hpp).
+// format (bf16, wint8, wint4, wint4 g128, block-wise fp8, wint2), on real model shapes,
+// and reports each against the bf16 path on cuBLAS and against the copy bandwidth measured
+// in the same run (gpu/device_copy.hpp); then dense GEMMs at 4,096 tokens, block-wise FP8
+// through cuBLASLt (with and without the activation quantization) against bf16 cuBLAS.
+// The fp8 column includes the activation quantization kernel.
 //
-//   bench_moe_gpu [--reps N] [--tokens 1,8,32,128,512] [--models qwen3,ernie]
+//   bench_moe_gpu [--reps N] [--tokens 1,8,32,128,512] [--models qwen3,ernie] [--dense 0|1]
 //
 // One JSON line per measurement on stdout, then a readable table. Weights are random
 // (never zeros) and far larger than L2; L2 is also flushed before every timed call.
@@ -26,6 +29,7 @@
 #include "gpu/cuda_check.hpp"
 #include "gpu/device_copy.hpp"
 #include "gpu/device_info.hpp"
+#include "gpu/fp8_gemm.hpp"
 #include "gpu/grouped_gemm.hpp"
 #include "gpu/moe_layer.hpp"
 #include "gpu/random_fill.hpp"
@@ -56,7 +60,9 @@ struct format_spec {
 const format_spec formats[] = {{"bf16", weight_format::bf16, 0},
                                {"wint8", weight_format::wint8, 0},
                                {"wint4", weight_format::wint4, 0},
-                               {"wint4_g128", weight_format::wint4, 128}};
+                               {"wint4_g128", weight_format::wint4, 128},
+                               {"fp8", weight_format::block_fp8, 0},
+                               {"wint2", weight_format::wint2, 0}};
 
 class device_memory {
  public:
@@ -92,6 +98,23 @@ bench_weights make_weights(const format_spec& f, int experts, int n, int k, cuda
   if (f.format == weight_format::bf16) {
     w.data = std::make_unique<device_memory>(nk * 2);
     gpu::fill_uniform_bf16(w.data->as<__nv_bfloat16>(), nk, -0.05f, 0.05f, next_seed++, s);
+  } else if (f.format == weight_format::block_fp8) {
+    w.data = std::make_unique<device_memory>(nk);
+    gpu::fill_random_bytes(w.data->get(), nk, next_seed++, s);
+    const std::size_t blocks = static_cast<std::size_t>(experts) * ((n + 127) / 128) * (k / 128);
+    w.scales = std::make_unique<device_memory>(blocks * 4);
+    gpu::fill_uniform_f32(w.scales->as<float>(), blocks, 1e-4f, 2e-4f, next_seed++, s);
+    w.view.scales = w.scales->get();
+  } else if (f.format == weight_format::wint2) {
+    w.data = std::make_unique<device_memory>(nk / 4);
+    gpu::fill_random_bytes(w.data->get(), nk / 4, next_seed++, s);
+    const std::size_t en = static_cast<std::size_t>(experts) * n;
+    w.scales = std::make_unique<device_memory>(en * 8 + nk / 64 * 2);
+    gpu::fill_uniform_f32(w.scales->as<float>(), en, 64.0f, 256.0f, next_seed++, s);        // code_scale
+    gpu::fill_uniform_f32(w.scales->as<float>() + en, en, 0.0f, 32768.0f, next_seed++, s);  // code_zp
+    gpu::fill_uniform_bf16(reinterpret_cast<__nv_bfloat16*>(w.scales->as<float>() + 2 * en), nk / 64, 1e-3f, 2e-3f,
+                           next_seed++, s);
+    w.view.scales = w.scales->get();
   } else {
     const std::size_t bytes = f.format == weight_format::wint8 ? nk : nk / 2;
     w.data = std::make_unique<device_memory>(bytes);
@@ -115,6 +138,7 @@ struct result {
   int tokens = 0, rows = 0, active = 0, m_tiles = 0;
   bench::gpu_timing t;
   double bytes = 0;
+  double flops = 0;  // dense GEMMs only
 };
 
 std::vector<result> results;
@@ -268,16 +292,57 @@ void bench_model(const model_shape& m, const std::vector<int>& token_counts, int
   }
 }
 
+// Dense GEMMs at M tokens: bf16 cuBLAS against block-wise FP8 through cuBLASLt.
+void bench_dense(int m, int n, int k, int reps, bench::gpu_timer& timer, cudaStream_t s) {
+  const std::string name = "dense " + std::to_string(m) + "x" + std::to_string(n) + "x" + std::to_string(k);
+  const format_spec bf16{"bf16", weight_format::bf16, 0}, fp8{"fp8", weight_format::block_fp8, 0};
+  bench_weights wb = make_weights(bf16, 1, n, k, s), wf = make_weights(fp8, 1, n, k, s);
+  device_memory x(static_cast<std::size_t>(m) * k * 2), y(static_cast<std::size_t>(m) * n * 2);
+  device_memory xq(static_cast<std::size_t>(m) * k), xs(static_cast<std::size_t>(m) * (k / 128) * 4);
+  gpu::fill_uniform_bf16(x.as<__nv_bfloat16>(), static_cast<std::size_t>(m) * k, -1.0f, 1.0f, next_seed++, s);
+  gpu::grouped_gemm_runner runner;
+  gpu::fp8_cublaslt_gemm lt;
+  gpu::grouped_gemm_problem p;
+  p.x = x.as<__nv_bfloat16>();
+  p.y = y.as<__nv_bfloat16>();
+  p.rows = m;
+  result r;
+  r.model = name;
+  r.op = "dense";
+  r.tokens = m;
+  r.rows = m;
+  r.active = 1;
+  r.flops = 2.0 * m * n * k;
+  r.bytes = 2.0 * (static_cast<double>(m) * k + static_cast<double>(n) * k + static_cast<double>(m) * n);
+  r.format = "bf16";
+  r.path = "cublas_bf16";
+  r.t = timer.time([&] { runner.run(wb.view, p, s); }, 3, reps);
+  emit(r);
+  r.format = "fp8";
+  r.path = "fp8_cublaslt";
+  r.t = timer.time([&] { runner.run(wf.view, p, {gpu::grouped_gemm_path::fp8_cublaslt, 1}, s); }, 3, reps);
+  emit(r);
+  gpu::fp8_quantize_activations(x.as<__nv_bfloat16>(), m, k, xq.as<std::uint8_t>(), xs.as<float>(), m, s);
+  r.format = "fp8_gemm_only";
+  r.t = timer.time(
+      [&] {
+        lt.run(xq.as<std::uint8_t>(), xs.as<float>(), wf.data->as<std::uint8_t>(), wf.scales->as<float>(),
+               y.as<__nv_bfloat16>(), m, n, k, s);
+      },
+      3, reps);
+  emit(r);
+}
+
 void print_table() {
   std::printf("\nMoE on %s; copy bandwidth %.0f GB/s (read+write, measured in this run)\n", device_name.c_str(),
               copy_bps / 1e9);
   std::printf("times in us (median); xN = speedup over bf16 cuBLAS; %%bw = achieved bytes/s over copy bandwidth\n");
-  std::printf("%-18s %-7s %5s %9s %17s %17s %17s %5s\n", "model", "op", "tok", "bf16", "wint8 (x, %bw)",
-              "wint4 (x, %bw)", "wint4_g128 (x)", "rows");
+  std::printf("%-18s %-7s %5s %8s %17s %17s %17s %17s %17s %5s\n", "model", "op", "tok", "bf16", "wint8 (x, %bw)",
+              "wint4 (x, %bw)", "wint4_g128", "fp8 (x, %bw)", "wint2 (x, %bw)", "rows");
   std::map<std::string, const result*> by_key;
   for (const auto& r : results) by_key[r.model + "|" + r.op + "|" + std::to_string(r.tokens) + "|" + r.format] = &r;
   for (const auto& r : results) {
-    if (r.format != "bf16") continue;
+    if (r.format != "bf16" || r.op == "dense") continue;
     auto cell = [&](const char* fmt) -> std::string {
       auto it = by_key.find(r.model + "|" + r.op + "|" + std::to_string(r.tokens) + "|" + fmt);
       if (it == by_key.end()) return "-";
@@ -287,8 +352,16 @@ void print_table() {
       std::snprintf(buf, sizeof buf, "%.1f (%.2fx,%3.0f%%)", o.t.median_us, r.t.median_us / o.t.median_us, pct);
       return buf;
     };
-    std::printf("%-18s %-7s %5d %9.1f %17s %17s %17s %5d\n", r.model.c_str(), r.op.c_str(), r.tokens, r.t.median_us,
-                cell("wint8").c_str(), cell("wint4").c_str(), cell("wint4_g128").c_str(), r.rows);
+    std::printf("%-18s %-7s %5d %8.1f %17s %17s %17s %17s %17s %5d\n", r.model.c_str(), r.op.c_str(), r.tokens,
+                r.t.median_us, cell("wint8").c_str(), cell("wint4").c_str(), cell("wint4_g128").c_str(),
+                cell("fp8").c_str(), cell("wint2").c_str(), r.rows);
+  }
+  std::printf("\ndense GEMMs, M tokens x N x K; TFLOP/s = 2MNK / time\n");
+  for (const auto& r : results) {
+    if (r.op != "dense") continue;
+    const double base = bf16_median(r);
+    std::printf("%-24s %-18s %9.1f us %7.1f TFLOP/s  %.2fx vs bf16\n", r.model.c_str(), r.format.c_str(), r.t.median_us,
+                r.flops / (r.t.median_us * 1e-6) / 1e12, base > 0 ? base / r.t.median_us : 0.0);
   }
 }
 
@@ -298,10 +371,12 @@ int main(int argc, char** argv) {
   int reps = 40;
   std::vector<int> token_counts = {1, 8, 32, 128, 512};
   std::string which = "qwen3,ernie";
+  bool dense = true;
   for (int i = 1; i + 1 < argc; i += 2) {
     if (std::strcmp(argv[i], "--reps") == 0) reps = std::stoi(argv[i + 1]);
     if (std::strcmp(argv[i], "--tokens") == 0) token_counts = parse_list(argv[i + 1]);
     if (std::strcmp(argv[i], "--models") == 0) which = argv[i + 1];
+    if (std::strcmp(argv[i], "--dense") == 0) dense = std::stoi(argv[i + 1]) != 0;
   }
   const gpu::device_inventory inv = gpu::list_devices();
   if (inv.devices.empty()) {
@@ -317,6 +392,11 @@ int main(int argc, char** argv) {
     for (const auto& m : models) {
       if (which.find(std::string(m.name).substr(0, 5)) == std::string::npos) continue;
       bench_model(m, token_counts, reps, timer, s);
+    }
+    if (dense) {
+      bench_dense(4096, 4096, 7168, reps, timer, s);
+      bench_dense(4096, 7168, 4096, reps, timer, s);
+      bench_dense(4096, 4096, 4096, reps, timer, s);
     }
     MOESERVE_CUDA_CHECK(cudaStreamDestroy(s));
   } catch (const std::exception& e) {

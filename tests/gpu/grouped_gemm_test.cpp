@@ -1,8 +1,10 @@
 // Grouped expert GEMMs, every format and path, against a double-precision CPU GEMM over
-// the same (dequantized) weights. Inputs are bf16 values, outputs bf16; bound
-// ||out - ref|| / ||ref|| <= 1e-2 for every format (fp32 accumulation; the error is the
-// output's bf16 rounding, plus, for group-wise wint4, the bf16 rounding of q·scale that
-// the kernel multiplies in; measured values are printed).
+// the same weights as quant/ dequantizes them. Inputs are bf16 values, outputs bf16; bound
+// ||out - ref|| / ||ref|| <= 1e-2 for the weight-only formats (fp32 accumulation; the
+// error is the output's bf16 rounding, plus, for group-wise wint4 and wint2, the bf16
+// rounding of the scaled weight that the kernel multiplies in); block_fp8 also quantizes
+// the activations to e4m3 (per element up to 2^-4 relative), bound 5e-2 here, while
+// fp8_gemm_test.cpp holds it to quant/'s FP8 reference GEMM. Measured values are printed.
 // Routing covers empty experts, experts with one row, and experts with more rows than one
 // pass of the small-M kernel takes (so its multi-pass loop runs).
 #include <gtest/gtest.h>
@@ -20,9 +22,19 @@ namespace moeserve::gpu::testing {
 namespace {
 
 constexpr double gemm_bound = 1e-2;
+constexpr double fp8_vs_bf16_bound = 5e-2;
+
+double bound_for(const format_case& f) { return f.format == weight_format::block_fp8 ? fp8_vs_bf16_bound : gemm_bound; }
 
 std::vector<grouped_gemm_plan> plans_for(const format_case& f) {
   if (f.format == weight_format::bf16) return {{grouped_gemm_path::cublas_bf16, 1}};
+  if (f.format == weight_format::block_fp8)
+    return {
+        {grouped_gemm_path::fp8_small_m, 1}, {grouped_gemm_path::fp8_small_m, 2}, {grouped_gemm_path::fp8_small_m, 4}};
+  if (f.format == weight_format::wint2)
+    return {{grouped_gemm_path::wint_small_m, 1},
+            {grouped_gemm_path::wint_small_m, 2},
+            {grouped_gemm_path::wint_small_m, 4}};
   return {{grouped_gemm_path::wint_small_m, 1},
           {grouped_gemm_path::wint_small_m, 2},
           {grouped_gemm_path::wint_small_m, 4},
@@ -54,15 +66,13 @@ void check_grouped(const format_case& f, int n, int k, const std::vector<int>& c
     const double err = relative_error(from_bf16(d_y.download()), ref);
     std::printf("grouped gemm %-5s g%-3d %-17s m_tiles=%d n=%d k=%d rows=%d: rel err %.2e\n", to_string(f.format),
                 f.group_size, to_string(plan.path), plan.m_tiles, n, k, rows, err);
-    EXPECT_LE(err, gemm_bound);
+    EXPECT_LE(err, bound_for(f));
   }
 }
 
-const format_case all_formats[] = {{weight_format::bf16, 0},
-                                   {weight_format::wint8, 0},
-                                   {weight_format::wint4, 0},
-                                   {weight_format::wint4, 64},
-                                   {weight_format::wint4, 128}};
+const format_case all_formats[] = {
+    {weight_format::bf16, 0},    {weight_format::wint8, 0},     {weight_format::wint4, 0}, {weight_format::wint4, 64},
+    {weight_format::wint4, 128}, {weight_format::block_fp8, 0}, {weight_format::wint2, 0}};
 
 TEST(GroupedGemm, EveryFormatAndPathMatchesTheReference) {
   MOESERVE_REQUIRE_CUDA_DEVICE();
@@ -96,7 +106,7 @@ TEST(GroupedGemm, DenseProblemWithoutOffsets) {
     p.y = as_bf16_mut(d_y);
     p.rows = rows;
     runner.run(w.view, p, nullptr);  // heuristic plan, no offsets at all
-    EXPECT_LE(relative_error(from_bf16(d_y.download()), ref), gemm_bound) << to_string(f.format) << f.group_size;
+    EXPECT_LE(relative_error(from_bf16(d_y.download()), ref), bound_for(f)) << to_string(f.format) << f.group_size;
   }
 }
 
@@ -104,7 +114,7 @@ TEST(GroupedGemm, DequantizeOfTheRepackedLayoutIsBitExact) {
   MOESERVE_REQUIRE_CUDA_DEVICE();
   std::mt19937 rng(std::random_device{}());
   for (const auto& f : all_formats) {
-    if (f.format == weight_format::bf16) continue;
+    if (f.format != weight_format::wint8 && f.format != weight_format::wint4) continue;
     const int experts = 3, n = 128, k = 256;
     const device_weights w = make_weights(f, experts, n, k, rng);
     device_array<std::uint16_t> out(static_cast<std::size_t>(experts) * n * k);
@@ -129,6 +139,13 @@ TEST(GroupedGemm, HeuristicPicksSmallMForFewRowsAndDequantForMany) {
   EXPECT_EQ(choose_grouped_gemm_plan(w, 4096, -1).m_tiles, 4);
   EXPECT_EQ(choose_grouped_gemm_plan(w, 128 * 1000, -1).path, grouped_gemm_path::wint_dequant_bf16);
   EXPECT_FALSE(plan_needs_host_offsets(choose_grouped_gemm_plan(w, 64, -1)));
+  w.format = weight_format::wint2;
+  EXPECT_EQ(choose_grouped_gemm_plan(w, 128 * 1000, -1).path, grouped_gemm_path::wint_small_m);
+  w.format = weight_format::block_fp8;
+  EXPECT_EQ(choose_grouped_gemm_plan(w, 8, -1).path, grouped_gemm_path::fp8_small_m);
+  EXPECT_FALSE(plan_needs_host_offsets(choose_grouped_gemm_plan(w, 4096, -1)));
+  w.experts = 1;
+  EXPECT_EQ(choose_grouped_gemm_plan(w, 4096, 4096).path, grouped_gemm_path::fp8_cublaslt);
   w.format = weight_format::bf16;
   EXPECT_TRUE(plan_needs_host_offsets(choose_grouped_gemm_plan(w, 64, -1)));
 }

@@ -2,7 +2,8 @@
 // the GPU (gate/up output, SiLU output, down output, final sum). The reference uses the
 // experts and weights the GPU routing chose (read back); that routing is checked on its own
 // against a double-precision router (near-ties may resolve either way, so scores are
-// compared). Bound: ||out - ref|| / ||ref|| <= 2e-2 (a few bf16 roundings deep).
+// compared). Bound: ||out - ref|| / ||ref|| <= 2e-2 (a few bf16 roundings deep); 6e-2 for
+// block_fp8, whose two GEMMs also quantize their activations to e4m3.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -17,6 +18,7 @@ namespace moeserve::gpu::testing {
 namespace {
 
 constexpr double layer_bound = 2e-2;
+constexpr double fp8_layer_bound = 6e-2;
 
 std::vector<float> mlp_row(const float* x, const std::vector<float>& gate_up, const std::vector<float>& down,
                            int expert, int hidden, int inter) {
@@ -117,11 +119,12 @@ void check_layer(const moe_layer_config& c, bool bias, const format_case& f, int
   const double err = relative_error(out, ref);
   std::printf("moe layer %-5s g%-3d E=%d k=%d tokens=%d shared=%d: rel err %.2e\n", to_string(f.format), f.group_size,
               e_count, k, tokens, c.shared_intermediate, err);
-  EXPECT_LE(err, layer_bound);
+  EXPECT_LE(err, f.format == weight_format::block_fp8 ? fp8_layer_bound : layer_bound);
 }
 
-const format_case layer_formats[] = {
-    {weight_format::bf16, 0}, {weight_format::wint8, 0}, {weight_format::wint4, 0}, {weight_format::wint4, 128}};
+const format_case layer_formats[] = {{weight_format::bf16, 0},      {weight_format::wint8, 0},
+                                     {weight_format::wint4, 0},     {weight_format::wint4, 128},
+                                     {weight_format::block_fp8, 0}, {weight_format::wint2, 0}};
 
 TEST(MoeLayer, QwenStyleRoutingMatchesTheReference) {
   MOESERVE_REQUIRE_CUDA_DEVICE();

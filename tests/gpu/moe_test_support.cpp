@@ -6,7 +6,11 @@
 #include <limits>
 #include <numeric>
 
+#include "gpu/wint2_gemm.hpp"
 #include "gpu/wint_repack.hpp"
+#include "quant/wint2.hpp"
+#include "quant/wint4.hpp"
+#include "quant/wint8.hpp"
 
 namespace moeserve::gpu::testing {
 
@@ -98,57 +102,6 @@ std::vector<int> random_topk_ids(int tokens, int experts, int top_k, std::mt1993
   return ids;
 }
 
-std::vector<float> wint_weights::dequantized(bool bf16_group_scales) const {
-  std::vector<float> w(static_cast<std::size_t>(experts) * n * k);
-  for (int e = 0; e < experts; ++e) {
-    for (int row = 0; row < n; ++row) {
-      for (int col = 0; col < k; ++col) {
-        const std::size_t i = (static_cast<std::size_t>(e) * n + row) * k + col;
-        int q;
-        if (bits == 8) {
-          q = q8[i];
-        } else {
-          const std::uint8_t byte = packed[i / 2];
-          const int raw = col % 2 == 0 ? byte & 0xF : byte >> 4;
-          q = raw >= 8 ? raw - 16 : raw;
-        }
-        float s;
-        if (group_size == 0) {
-          s = scales[static_cast<std::size_t>(e) * n + row];
-        } else {
-          s = scales[(static_cast<std::size_t>(e) * n + row) * (k / group_size) + col / group_size];
-          if (bf16_group_scales) s = round_bf16(s);
-        }
-        w[i] = static_cast<float>(q) * s;
-      }
-    }
-  }
-  return w;
-}
-
-wint_weights random_wint(int experts, int n, int k, int bits, int group_size, std::mt19937& rng) {
-  wint_weights w;
-  w.experts = experts;
-  w.n = n;
-  w.k = k;
-  w.bits = bits;
-  w.group_size = group_size;
-  const std::size_t count = static_cast<std::size_t>(experts) * n * k;
-  const int qmax = bits == 8 ? 127 : 7;
-  std::uniform_int_distribution<int> qd(-qmax, qmax);
-  if (bits == 8) {
-    w.q8.resize(count);
-    for (auto& q : w.q8) q = static_cast<std::int8_t>(qd(rng));
-  } else {
-    w.packed.resize(count / 2);
-    for (auto& b : w.packed) b = static_cast<std::uint8_t>((qd(rng) & 0xF) | ((qd(rng) & 0xF) << 4));
-  }
-  std::uniform_real_distribution<float> sd(0.5f / qmax, 1.5f / qmax);
-  w.scales.resize(static_cast<std::size_t>(experts) * n * (group_size == 0 ? 1 : k / group_size));
-  for (auto& s : w.scales) s = sd(rng) * 0.05f;
-  return w;
-}
-
 std::vector<float> reference_grouped_gemm(const std::vector<float>& x, const std::vector<float>& w,
                                           const std::vector<int>& offsets, int n, int k) {
   const int experts = static_cast<int>(offsets.size()) - 1;
@@ -174,6 +127,68 @@ std::vector<int> offsets_from_counts(const std::vector<int>& counts) {
   return offsets;
 }
 
+namespace {
+
+template <typename T>
+std::vector<std::uint8_t> bytes_of(const std::vector<T>& v) {
+  const auto* p = reinterpret_cast<const std::uint8_t*>(v.data());
+  return std::vector<std::uint8_t>(p, p + v.size() * sizeof(T));
+}
+
+template <typename T>
+void append(std::vector<T>& to, const std::vector<T>& from) {
+  to.insert(to.end(), from.begin(), from.end());
+}
+
+// Gaussian-ish weights (sum of uniforms) with a per-row spread, so that scales differ.
+std::vector<float> random_weights(std::size_t rows, std::size_t cols, std::mt19937& rng) {
+  std::uniform_real_distribution<float> u(-0.05f, 0.05f), spread(0.5f, 1.5f);
+  std::vector<float> w(rows * cols);
+  for (std::size_t r = 0; r < rows; ++r) {
+    const float s = spread(rng);
+    for (std::size_t c = 0; c < cols; ++c) w[r * cols + c] = s * (u(rng) + u(rng) + u(rng));
+  }
+  return w;
+}
+
+void make_wint2(device_weights& d, int experts, int n, int k, std::mt19937& rng) {
+  std::vector<std::uint8_t> packed, local;
+  std::vector<float> code_scale, code_zp, super_scale;
+  std::uniform_int_distribution<int> byte(0, 255);
+  std::uniform_real_distribution<float> cs(64.0f, 256.0f), zp(0.0f, 32768.0f), ss(2e-4f, 6e-4f);
+  for (int e = 0; e < experts; ++e) {
+    quant::wint2_weight w;
+    w.k = k;
+    w.n = n;
+    w.packed.resize(static_cast<std::size_t>(k / 4) * n);
+    for (auto& b : w.packed) b = static_cast<std::uint8_t>(byte(rng));
+    w.local_scale.resize(static_cast<std::size_t>(k / 128) * n);
+    for (auto& b : w.local_scale) b = static_cast<std::uint8_t>(byte(rng));
+    for (int c = 0; c < n; ++c) {
+      w.code_scale.push_back(cs(rng));
+      w.code_zp.push_back(zp(rng));
+      w.super_scale.push_back(round_bf16(ss(rng)));  // the GPU keeps super_scale in bf16
+    }
+    const std::vector<float> kn = quant::dequantize_wint2(w);  // [K][N]
+    const std::size_t base = d.reference.size();
+    d.reference.resize(base + static_cast<std::size_t>(n) * k);
+    for (int row = 0; row < k; ++row)
+      for (int c = 0; c < n; ++c)
+        d.reference[base + static_cast<std::size_t>(c) * k + row] = kn[static_cast<std::size_t>(row) * n + c];
+    append(packed, w.packed);
+    append(local, w.local_scale);
+    append(code_scale, w.code_scale);
+    append(code_zp, w.code_zp);
+    append(super_scale, w.super_scale);
+  }
+  const wint2_repacked r =
+      repack_wint2(packed.data(), code_scale.data(), code_zp.data(), super_scale.data(), local.data(), experts, n, k);
+  d.data = std::make_unique<device_array<std::uint8_t>>(r.data);
+  d.scales = std::make_unique<device_array<std::uint8_t>>(r.scales);
+}
+
+}  // namespace
+
 device_weights make_weights(const format_case& f, int experts, int n, int k, std::mt19937& rng) {
   device_weights d;
   d.view.format = f.format;
@@ -181,24 +196,50 @@ device_weights make_weights(const format_case& f, int experts, int n, int k, std
   d.view.n = n;
   d.view.k = k;
   d.view.group_size = f.group_size;
-  auto bytes_of = [](const auto& v) {
-    const auto* p = reinterpret_cast<const std::uint8_t*>(v.data());
-    return std::vector<std::uint8_t>(p, p + v.size() * sizeof(v[0]));
-  };
+  const std::size_t nk = static_cast<std::size_t>(n) * k;
   if (f.format == weight_format::bf16) {
-    d.reference = random_bf16_values(static_cast<std::size_t>(experts) * n * k, -0.1f, 0.1f, rng);
+    d.reference = random_bf16_values(static_cast<std::size_t>(experts) * nk, -0.1f, 0.1f, rng);
     d.data = std::make_unique<device_array<std::uint8_t>>(bytes_of(to_bf16(d.reference)));
+  } else if (f.format == weight_format::wint2) {
+    make_wint2(d, experts, n, k, rng);
   } else {
-    const int bits = f.format == weight_format::wint8 ? 8 : 4;
-    const wint_weights w = random_wint(experts, n, k, bits, f.group_size, rng);
-    d.reference = w.dequantized(true);
-    d.data = std::make_unique<device_array<std::uint8_t>>(bits == 8 ? repack_wint8(w.q8.data(), experts, n, k)
-                                                                    : repack_wint4(w.packed.data(), experts, n, k));
+    std::vector<std::uint8_t> data;
+    std::vector<std::int8_t> q8;
+    std::vector<float> scales;
+    for (int e = 0; e < experts; ++e) {
+      const std::vector<float> w = random_weights(n, k, rng);
+      if (f.format == weight_format::wint8) {
+        const quant::wint8_weight q = quant::quantize_wint8(w, n, k);
+        append(q8, q.q);
+        append(scales, q.scale);
+        append(d.reference, quant::dequantize_wint8(q));
+      } else if (f.format == weight_format::wint4) {
+        // Group-wise scales in bf16, the precision the kernel keeps them in.
+        const quant::wint4_weight q = quant::quantize_wint4(
+            w, n, k, f.group_size, f.group_size == 0 ? quant::scale_dtype::fp32 : quant::scale_dtype::bf16);
+        append(data, q.packed);
+        append(scales, q.scale);
+        append(d.reference, quant::dequantize_wint4(q));
+      } else {
+        quant::fp8_block_weight q = quant::quantize_fp8_block_weight(w, n, k);
+        append(data, q.q);
+        append(scales, q.scale);
+        append(d.reference, quant::dequantize_fp8_block_weight(q));
+        d.fp8.push_back(std::move(q));
+      }
+    }
+    if (f.format == weight_format::wint8) {
+      d.data = std::make_unique<device_array<std::uint8_t>>(repack_wint8(q8.data(), experts, n, k));
+    } else if (f.format == weight_format::wint4) {
+      d.data = std::make_unique<device_array<std::uint8_t>>(repack_wint4(data.data(), experts, n, k));
+    } else {
+      d.data = std::make_unique<device_array<std::uint8_t>>(data);
+    }
+    const bool grouped4 = f.format == weight_format::wint4 && f.group_size != 0;
     d.scales = std::make_unique<device_array<std::uint8_t>>(
-        f.group_size == 0 ? bytes_of(w.scales)
-                          : bytes_of(repack_group_scales(w.scales.data(), experts, n, k, f.group_size)));
-    d.view.scales = d.scales->get();
+        grouped4 ? bytes_of(repack_group_scales(scales.data(), experts, n, k, f.group_size)) : bytes_of(scales));
   }
+  if (d.scales) d.view.scales = d.scales->get();
   d.view.data = d.data->get();
   return d;
 }

@@ -1,7 +1,8 @@
 #pragma once
-// CPU references and helpers shared by the MoE kernel tests: host bf16, random data, the
-// canonical wint8/wint4 formats (a local stand-in for quant/'s reference quantizers until
-// those exist), device upload/download with poisoning, and the error measure
+// CPU references and helpers shared by the MoE kernel tests: host bf16, random data,
+// device weights of every format made from quant/'s canonical layouts (quant/'s quantizers
+// and dequantizers are the references: the GPU repacks must consume exactly what they
+// write), device upload/download with poisoning, and the error measure
 // ||out - ref|| / ||ref|| (which NaN never passes).
 #include <cuda_bf16.h>
 
@@ -14,6 +15,7 @@
 #include "gpu/cuda_check.hpp"
 #include "gpu/grouped_gemm.hpp"
 #include "gpu/moe_routing.hpp"
+#include "quant/block_fp8.hpp"
 
 namespace moeserve::gpu::testing {
 
@@ -81,18 +83,6 @@ routing reference_route(const std::vector<float>& logits, int tokens, const rout
 // k distinct experts per token, uniformly at random.
 std::vector<int> random_topk_ids(int tokens, int experts, int top_k, std::mt19937& rng);
 
-// --- canonical weight-only formats (quant/'s layouts) ------------------------------------
-struct wint_weights {
-  int experts = 0, n = 0, k = 0, bits = 8, group_size = 0;
-  std::vector<std::int8_t> q8;       // wint8: [E][N][K]
-  std::vector<std::uint8_t> packed;  // wint4: [E][N][K/2], even k low nibble
-  std::vector<float> scales;         // [E][N] or [E][N][K/G]
-  // W ≈ q·scale as fp32, [E][N][K] (group scales rounded to bf16 when `bf16_group_scales`,
-  // the precision the kernel keeps them in).
-  std::vector<float> dequantized(bool bf16_group_scales) const;
-};
-wint_weights random_wint(int experts, int n, int k, int bits, int group_size, std::mt19937& rng);
-
 // y[r][n] = Σ_k x[r][k] · W_{e(r)}[n][k] in double, rows grouped by `offsets` ([E+1]).
 std::vector<float> reference_grouped_gemm(const std::vector<float>& x, const std::vector<float>& w,
                                           const std::vector<int>& offsets, int n, int k);
@@ -108,12 +98,16 @@ struct format_case {
 
 struct device_weights {
   expert_weights view;
-  std::vector<float> reference;  // [E][N][K]: what the kernels should compute with
+  std::vector<float> reference;              // [E][N][K]: quant/'s dequantization of what was uploaded
+  std::vector<quant::fp8_block_weight> fp8;  // block_fp8: the canonical weights per expert
   std::unique_ptr<device_array<std::uint8_t>> data;
   std::unique_ptr<device_array<std::uint8_t>> scales;
 };
 
-// Random canonical weights of the format, repacked for the device (wint_repack.hpp).
+// Random weights quantized by quant/ (wint8, wint4: quantize_*; block_fp8:
+// quantize_fp8_block_weight; wint2: random codes, code lines and scales in quant/'s
+// wint2_weight layout, since the CCQ encoder is too slow for tests), repacked for the
+// device (wint_repack.hpp, wint2_gemm.hpp; block_fp8 is uploaded as is).
 device_weights make_weights(const format_case& f, int experts, int n, int k, std::mt19937& rng);
 
 }  // namespace moeserve::gpu::testing

@@ -1,0 +1,229 @@
+// The small-M WINT2 grouped GEMM (wint2_gemm.hpp describes the layout and the decode):
+// the pipeline and work split of wint_gemm_kernel.cuh (grid (N/64, E), 128 threads,
+// 4 cp.async stages, each warp a quarter of a stage's k, sums meeting in shared memory).
+//
+// One stage (bk = 256 for m_tiles = 1, else 128):
+//   W  bk/32 units × 512 B            (2 KB of codes per 128 k)
+//   A  [16·m_tiles][bk] bf16           16-byte chunk c of row r at chunk c ^ (r & 7)
+//   S  [bk/64][64] bf16                the strip's group scales
+// code_scale/code_zp of the lane's 8 columns (n0 + 8j + g) stay in registers.
+#include <algorithm>
+#include <cstdint>
+
+#include "gpu/cuda_check.hpp"
+#include "gpu/tensor_core_ops.cuh"
+#include "gpu/wint2_gemm.hpp"
+
+namespace moeserve::gpu {
+namespace {
+
+using namespace detail;
+
+template <int MTiles>
+struct wint2_tile {
+  static constexpr int threads = 128, warps = 4, bn = 64, stages = 4;
+  static constexpr int bk = MTiles == 1 ? 256 : 128;
+  static constexpr int units = bk / 32;
+  static constexpr int units_per_warp = units / warps;
+  static constexpr int w_stage = units * 512;
+  static constexpr int rows = 16 * MTiles;
+  static constexpr int a_row_bytes = bk * 2;
+  static constexpr int a_stage = rows * a_row_bytes;
+  static constexpr int s_stage = (bk / 64) * bn * 2;
+  static constexpr int stage_bytes = w_stage + a_stage + s_stage;
+  static constexpr int red_stride = bn + 4;
+  static constexpr int red_bytes = warps * rows * red_stride * 4;
+  static constexpr int smem_bytes = std::max(stages * stage_bytes, red_bytes);
+};
+
+// bf16 pairs (w[4t], w[4t+1]) and (w[4t+2], w[4t+3]), unscaled, from one byte.
+__device__ inline void decode_byte(std::uint32_t word, std::uint32_t selector, float cs, float zp, std::uint32_t& p01,
+                                   std::uint32_t& p23) {
+  const float q = __uint_as_float(__byte_perm(word, 0x4B000000u, selector)) - 8388608.0f;
+  const float line = __fadd_rn(__fadd_rn(__fmul_rn(q, cs), zp), 0.5f);
+  const std::uint32_t code = __float_as_uint(__fadd_rd(line, 8388608.0f)) & 0x7FFFu;  // floor, mod 2^15
+  const std::uint32_t d = code * 0x80001u;
+  p01 = bf16x2_fma(((d >> 9) & 0x003F003Fu) | 0x43004300u, 0x3F803F80u /* 1 */, 0xC320C320u /* -160 */);
+  p23 = bf16x2_fma(((d >> 3) & 0x003F003Fu) | 0x43004300u, 0x3F803F80u, 0xC320C320u);
+}
+
+template <int MTiles>
+__global__ void __launch_bounds__(128) wint2_gemm_kernel(wint_gemm_args args) {
+  using tile = wint2_tile<MTiles>;
+  extern __shared__ __align__(16) unsigned char smem[];
+  const int e = blockIdx.y, nt = blockIdx.x;
+  int begin = 0, count = args.dense_rows;
+  if (args.offsets != nullptr) {
+    begin = args.offsets[e];
+    count = args.offsets[e + 1] - begin;
+  }
+  if (count <= 0) return;
+
+  const int tid = threadIdx.x, lane = tid & 31, warp = tid >> 5, g = lane >> 2, t = lane & 3;
+  const int n0 = nt * tile::bn;
+  const int k_tiles = args.k / tile::bk;
+  const int n_tiles = args.n / tile::bn;
+  const std::size_t en = static_cast<std::size_t>(gridDim.y) * args.n;
+  const unsigned char* w_strip =
+      args.weights + (static_cast<std::size_t>(e) * n_tiles + nt) * static_cast<std::size_t>(args.k / 32) * 512;
+  const auto* scales = static_cast<const unsigned char*>(args.scales);
+  const float* code_scale = reinterpret_cast<const float*>(scales) + static_cast<std::size_t>(e) * args.n + n0 + g;
+  const float* code_zp = code_scale + en;
+  const __nv_bfloat16* s_strip = reinterpret_cast<const __nv_bfloat16*>(scales + en * 8) +
+                                 static_cast<std::size_t>(e) * (args.k / 64) * args.n + n0;
+  float cs[8], zp[8];
+#pragma unroll
+  for (int j = 0; j < 8; ++j) {
+    cs[j] = __ldg(code_scale + 8 * j);
+    zp[j] = __ldg(code_zp + 8 * j);
+  }
+
+  for (int m0 = 0; m0 < count; m0 += tile::rows) {
+    const int m_rows = min(tile::rows, count - m0);
+    const __nv_bfloat16* x_rows = args.x + static_cast<std::size_t>(begin + m0) * args.k;
+
+    auto load_stage = [&](int buffer, int kt) {
+      unsigned char* base = smem + buffer * tile::stage_bytes;
+      const unsigned char* w_src = w_strip + static_cast<std::size_t>(kt) * tile::w_stage;
+#pragma unroll
+      for (int i = 0; i < tile::w_stage / (16 * tile::threads); ++i) {
+        const int offset = (i * tile::threads + tid) * 16;
+        cp_async16(base + offset, w_src + offset, true);
+      }
+      unsigned char* a = base + tile::w_stage;
+      constexpr int chunks_per_row = tile::bk / 8;
+#pragma unroll
+      for (int i = 0; i < tile::rows * chunks_per_row / tile::threads; ++i) {
+        const int idx = i * tile::threads + tid;
+        const int r = idx / chunks_per_row, c = idx % chunks_per_row;
+        const bool valid = r < m_rows;
+        const void* src =
+            valid ? static_cast<const void*>(x_rows + static_cast<std::size_t>(r) * args.k + kt * tile::bk + c * 8)
+                  : static_cast<const void*>(args.x);
+        cp_async16(a + r * tile::a_row_bytes + ((c ^ (r & 7)) * 16), src, valid);
+      }
+      unsigned char* s = a + tile::a_stage;
+      if (tid < (tile::bk / 64) * 8) {
+        const int grp = tid / 8, c = tid % 8;
+        cp_async16(s + grp * 128 + c * 16,
+                   s_strip + static_cast<std::size_t>(kt * (tile::bk / 64) + grp) * args.n + c * 8, true);
+      }
+    };
+
+    float acc[MTiles][8][4];
+#pragma unroll
+    for (int mt = 0; mt < MTiles; ++mt)
+#pragma unroll
+      for (int j = 0; j < 8; ++j)
+#pragma unroll
+        for (int v = 0; v < 4; ++v) acc[mt][j][v] = 0.0f;
+
+#pragma unroll
+    for (int s = 0; s < tile::stages - 1; ++s) {
+      if (s < k_tiles) load_stage(s, s);
+      cp_async_commit();
+    }
+
+    for (int kt = 0; kt < k_tiles; ++kt) {
+      cp_async_wait<tile::stages - 2>();
+      __syncthreads();
+      const int next = kt + tile::stages - 1;
+      if (next < k_tiles) load_stage(next % tile::stages, next);
+      cp_async_commit();
+
+      const unsigned char* base = smem + (kt % tile::stages) * tile::stage_bytes;
+      const unsigned char* a = base + tile::w_stage;
+      const auto* s_group = reinterpret_cast<const unsigned short*>(a + tile::a_stage);
+#pragma unroll
+      for (int i = 0; i < tile::units_per_warp; ++i) {
+        const int u = warp * tile::units_per_warp + i;
+        const uint4 codes = *reinterpret_cast<const uint4*>(base + u * 512 + lane * 16);
+        const unsigned short* s = s_group + (u / 2) * tile::bn + g;
+#pragma unroll
+        for (int h = 0; h < 2; ++h) {
+          std::uint32_t af[MTiles][4];
+#pragma unroll
+          for (int mt = 0; mt < MTiles; ++mt) {
+            const int chunk = (u * 32 + h * 16) / 8 + (t >> 1);
+            const int r0 = mt * 16 + g, r1 = r0 + 8;
+            const uint2 lo =
+                *reinterpret_cast<const uint2*>(a + r0 * tile::a_row_bytes + ((chunk ^ (r0 & 7)) * 16) + (t & 1) * 8);
+            const uint2 hi =
+                *reinterpret_cast<const uint2*>(a + r1 * tile::a_row_bytes + ((chunk ^ (r1 & 7)) * 16) + (t & 1) * 8);
+            af[mt][0] = lo.x;
+            af[mt][1] = hi.x;
+            af[mt][2] = lo.y;
+            af[mt][3] = hi.y;
+          }
+          const std::uint32_t words[2] = {h == 0 ? codes.x : codes.z, h == 0 ? codes.y : codes.w};
+#pragma unroll
+          for (int j = 0; j < 8; ++j) {
+            std::uint32_t b0, b1;
+            decode_byte(words[j / 4], 0x7650u + (j % 4), cs[j], zp[j], b0, b1);
+            const std::uint32_t one = s[j * 8];
+            const std::uint32_t s2 = one | (one << 16);
+            b0 = bf16x2_fma(b0, s2, 0x80008000u /* -0 */);
+            b1 = bf16x2_fma(b1, s2, 0x80008000u);
+#pragma unroll
+            for (int mt = 0; mt < MTiles; ++mt) mma_bf16_16816(acc[mt][j], af[mt], b0, b1);
+          }
+        }
+      }
+    }
+
+    cp_async_wait<0>();
+    __syncthreads();
+    float* red = reinterpret_cast<float*>(smem);
+#pragma unroll
+    for (int mt = 0; mt < MTiles; ++mt) {
+#pragma unroll
+      for (int j = 0; j < 8; ++j) {
+        float* p = red + (warp * tile::rows + mt * 16 + g) * tile::red_stride + j * 8 + 2 * t;
+        *reinterpret_cast<float2*>(p) = make_float2(acc[mt][j][0], acc[mt][j][1]);
+        *reinterpret_cast<float2*>(p + 8 * tile::red_stride) = make_float2(acc[mt][j][2], acc[mt][j][3]);
+      }
+    }
+    __syncthreads();
+    for (int idx = tid; idx < m_rows * tile::bn; idx += tile::threads) {
+      const int r = idx / tile::bn, c = idx % tile::bn;
+      float sum = 0.0f;
+#pragma unroll
+      for (int w = 0; w < tile::warps; ++w) sum += red[(w * tile::rows + r) * tile::red_stride + c];
+      args.y[static_cast<std::size_t>(begin + m0 + r) * args.n + n0 + c] = __float2bfloat16_rn(sum);
+    }
+    __syncthreads();
+  }
+}
+
+template <int MTiles>
+void launch(const wint_gemm_args& args, int experts, cudaStream_t stream) {
+  using tile = wint2_tile<MTiles>;
+  static const bool configured = [] {
+    MOESERVE_CUDA_CHECK(
+        cudaFuncSetAttribute(wint2_gemm_kernel<MTiles>, cudaFuncAttributeMaxDynamicSharedMemorySize, tile::smem_bytes));
+    return true;
+  }();
+  (void)configured;
+  const dim3 grid(args.n / tile::bn, experts);
+  wint2_gemm_kernel<MTiles><<<grid, tile::threads, tile::smem_bytes, stream>>>(args);
+  MOESERVE_CUDA_CHECK(cudaGetLastError());
+}
+
+}  // namespace
+
+void wint2_gemm(const wint_gemm_args& args, int experts, int m_tiles, cudaStream_t stream) {
+  if (experts <= 0 || args.n <= 0) return;
+  switch (m_tiles) {
+    case 1:
+      launch<1>(args, experts, stream);
+      break;
+    case 2:
+      launch<2>(args, experts, stream);
+      break;
+    default:
+      launch<4>(args, experts, stream);
+      break;
+  }
+}
+
+}  // namespace moeserve::gpu
