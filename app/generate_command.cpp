@@ -29,8 +29,9 @@ int run_generate(const generate_options& o) {
   generation_params gen = o.gen;
   if (o.has_seed) gen.sampling.seed = o.seed;
   const bool chat = !o.raw && llm.model().chat() != nullptr;
-  std::fprintf(stderr, "moeserve: %s, %s, %s prompt\n", o.model.c_str(), llm.backend_name().c_str(),
-               chat ? "chat" : "raw");
+  std::fprintf(stderr, "moeserve: %s, %s, %s (%.1f MiB of weights), %s prompt\n", o.model.c_str(),
+               llm.backend_name().c_str(), llm.quantization_name().c_str(),
+               static_cast<double>(llm.weight_bytes()) / (1 << 20), chat ? "chat" : "raw");
   const auto start = std::chrono::steady_clock::now();
   std::chrono::steady_clock::time_point first{};
   const auto on_text = [&](std::size_t, std::string_view text) {
@@ -80,6 +81,11 @@ std::function<int()> add_generate_command(CLI::App& cli) {
   cmd->add_flag("--ignore-eos", o->gen.ignore_eos, "Generate past the end-of-sequence token");
   cmd->add_option("--threads", o->llm.threads, "CPU threads (0: all)")->capture_default_str();
   cmd->add_option("--max-model-len", o->llm.max_model_len, "Prompt + output length cap (0: the model's)");
+  cmd->add_option("--quantization", o->llm.quantization,
+                  "wint8, wint4, block_wise_fp8, wint2, mix_quant or a quantization_config JSON object");
+  cmd->add_option("--kv-cache-dtype", o->llm.kv_cache_dtype, "auto, int8 or fp8")
+      ->check(CLI::IsMember({"auto", "int8", "fp8", "float8_e4m3fn"}))
+      ->capture_default_str();
   return [o, cmd]() -> int { return cmd->parsed() ? run_generate(*o) : -1; };
 }
 

@@ -7,6 +7,7 @@
 #include "cpu/cpu_executor.hpp"
 #include "engine/block_pool.hpp"
 #include "engine/scheduler.hpp"
+#include "model/config/quantization_config_json.hpp"
 #include "model/tokenizer/stop_matcher.hpp"
 
 namespace moeserve {
@@ -27,9 +28,12 @@ struct LLM::impl {
     if (options.block_size <= 0 || options.prefill_chunk <= 0 || options.max_num_seqs <= 0)
       throw std::invalid_argument("block_size, prefill_chunk and max_num_seqs must be positive");
     max_len = bundle.config().context_length(options.max_model_len);
-    const int blocks = cpu::kv_blocks_for_bytes(bundle.config(), options.block_size, options.kv_cache_bytes, max_len);
+    const auto plan = model::resolve_model_quantization(options.quantization, bundle.config(),
+                                                        quant::parse_kv_cache_format(options.kv_cache_dtype));
+    const int blocks = cpu::kv_blocks_for_bytes(bundle.config(), options.block_size, options.kv_cache_bytes, max_len,
+                                                plan.kv_cache());
     executor = std::make_unique<cpu::cpu_executor>(
-        bundle.files(), cpu::cpu_executor_options{options.threads, options.block_size, blocks});
+        bundle.files(), cpu::cpu_executor_options{options.threads, options.block_size, blocks, plan});
     pool = std::make_unique<engine::block_pool>(blocks, options.block_size);
     engine::scheduler_config sc;
     sc.max_num_seqs = options.max_num_seqs;
@@ -56,6 +60,9 @@ int LLM::max_model_len() const { return impl_->max_len; }
 std::int64_t LLM::preemptions() const { return impl_->scheduler->preemptions(); }
 std::int64_t LLM::prefix_cache_hit_tokens() const { return impl_->scheduler->cache().hit_tokens(); }
 std::string LLM::backend_name() const { return impl_->executor->backend_name(); }
+std::string LLM::quantization_name() const { return impl_->executor->quantization().name(); }
+std::size_t LLM::weight_bytes() const { return impl_->executor->weight_bytes(); }
+std::size_t LLM::kv_cache_bytes() const { return impl_->executor->kv_cache_bytes(); }
 
 std::vector<generation_output> LLM::generate(std::span<const std::string> prompts, const generation_params& params,
                                              const text_callback& on_text) {

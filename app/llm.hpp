@@ -36,7 +36,11 @@ struct llm_options {
   int prefill_chunk = 512;      // most tokens in one step (--max-num-batched-tokens)
   int max_num_seqs = 64;        // sequences in one step at most
   int max_model_len = 0;        // prompt + output cap; 0: the model's max_position_embeddings
-  std::int64_t kv_cache_bytes = std::int64_t{512} << 20;  // KV cache size (FP32 on the CPU)
+  std::int64_t kv_cache_bytes = std::int64_t{512} << 20;  // KV cache size (FP32 on the CPU, or int8/fp8 codes)
+  // --quantization: "" (as the checkpoint is), wint8, wint4, block_wise_fp8, wint2,
+  // mix_quant, or a quantization_config JSON object (model/config/quantization_config_json.hpp).
+  std::string quantization;
+  std::string kv_cache_dtype = "auto";  // --kv-cache-dtype: auto, int8, fp8
 };
 
 struct generation_params {
@@ -89,6 +93,12 @@ class LLM {
   std::int64_t prefix_cache_hit_tokens() const;
   int max_model_len() const;
   std::string backend_name() const;
+  // The quantization plan's name (W8A16C16, W4A16C8, ..., W16A16C16 when nothing is).
+  std::string quantization_name() const;
+  // Bytes of all weights as the backend keeps them (quantized, ggml blocks or FP32), and
+  // of the KV cache.
+  std::size_t weight_bytes() const;
+  std::size_t kv_cache_bytes() const;
 
  private:
   struct impl;

@@ -14,10 +14,15 @@
 #include "cpu/cpu_executor.hpp"
 #include "engine/executor_actor.hpp"
 #include "engine/scheduler_actor.hpp"
+#include "model/config/quantization_config_json.hpp"
 #include "net/http/http_server.hpp"
 #include "net/probe/probe_server.hpp"
 
 namespace moeserve::app {
+
+quant::quantization_plan serve_quantization(const serve_options& o, const model::model_config& config) {
+  return model::resolve_model_quantization(o.quantization, config, quant::parse_kv_cache_format(o.kv_cache_dtype));
+}
 
 int run_serve(const serve_options& o, const executor_factory& make_executor) {
   spdlog::set_pattern("%Y-%m-%d %H:%M:%S.%e %^%-5l%$ %v");
@@ -26,8 +31,10 @@ int run_serve(const serve_options& o, const executor_factory& make_executor) {
   model::model_bundle bundle(o.model);
   const auto& config = bundle.config();
   const int max_len = config.context_length(o.max_model_len);
-  const int blocks =
-      cpu::kv_blocks_for_bytes(config, o.block_size, static_cast<std::int64_t>(o.kv_cache_gib * (1 << 30)), max_len);
+  const auto plan = serve_quantization(o, config);
+  spdlog::info("quantization: {} ({})", plan.name(), plan.method().empty() ? "none" : plan.method());
+  const int blocks = cpu::kv_blocks_for_bytes(config, o.block_size, static_cast<std::int64_t>(o.kv_cache_gib * (1 << 30)),
+                                              max_len, plan.kv_cache());
 
   engine::metrics_registry metrics;
   actors::actor_system system;
@@ -125,6 +132,12 @@ void add_serve_flags(CLI::App* cmd, const std::shared_ptr<serve_options>& o) {
   cmd->add_option("--shutdown-timeout", o->shutdown_timeout, "Seconds SIGTERM waits for running requests")
       ->capture_default_str();
   cmd->add_option("--kv-cache-gib", o->kv_cache_gib, "KV cache size on the CPU")->capture_default_str();
+  cmd->add_option("--quantization", o->quantization,
+                  "Weight quantization at load: wint8, wint4, block_wise_fp8, wint2, mix_quant, or a "
+                  "quantization_config JSON object (default: as the checkpoint is)");
+  cmd->add_option("--kv-cache-dtype", o->kv_cache_dtype, "KV cache element type")
+      ->check(CLI::IsMember({"auto", "int8", "fp8", "float8_e4m3fn"}))
+      ->capture_default_str();
   cmd->add_flag("--enable-prefix-caching,!--no-enable-prefix-caching", o->enable_prefix_caching)->capture_default_str();
   cmd->add_flag("--enable-chunked-prefill,!--no-enable-chunked-prefill", o->enable_chunked_prefill)->capture_default_str();
   for (const char* flag : {"--engine-worker-queue-port", "--cache-queue-port", "--tensor-parallel-size"})
@@ -137,8 +150,13 @@ std::function<int()> add_serve_command(CLI::App& cli) {
   auto* cmd = cli.add_subcommand("serve", "Serve the OpenAI-compatible API");
   add_serve_flags(cmd, o);
   const executor_factory cpu = [](const model::model_bundle& bundle, const serve_options& options, int blocks) {
-    return std::unique_ptr<model::step_executor>(std::make_unique<cpu::cpu_executor>(
-        bundle.files(), cpu::cpu_executor_options{options.threads, options.block_size, blocks}));
+    auto executor = std::make_unique<cpu::cpu_executor>(
+        bundle.files(), cpu::cpu_executor_options{options.threads, options.block_size, blocks,
+                                                  serve_quantization(options, bundle.config())});
+    spdlog::info("weights: {} bytes ({:.1f} MiB), KV cache {:.1f} MiB", executor->weight_bytes(),
+                 static_cast<double>(executor->weight_bytes()) / (1 << 20),
+                 static_cast<double>(executor->kv_cache_bytes()) / (1 << 20));
+    return std::unique_ptr<model::step_executor>(std::move(executor));
   };
   return [o, cmd, cpu]() -> int { return cmd->parsed() ? run_serve(*o, cpu) : -1; };
 }

@@ -35,6 +35,8 @@ struct serve_options {
   int io_threads = 2;
   double shutdown_timeout = 30;
   double kv_cache_gib = 1.0;
+  std::string quantization;             // "" | wint8 | wint4 | block_wise_fp8 | wint2 | mix_quant | JSON
+  std::string kv_cache_dtype = "auto";  // auto | int8 | fp8
   bool enable_prefix_caching = true;
   bool enable_chunked_prefill = true;
   std::string config;     // read before parsing (config_file.hpp); kept for --help
@@ -46,6 +48,10 @@ struct serve_options {
 // front-end benchmark (bench/serving) passes one that skips the model.
 using executor_factory = std::function<std::unique_ptr<model::step_executor>(
     const model::model_bundle& bundle, const serve_options& options, int kv_blocks)>;
+
+// The quantization plan of --quantization / --kv-cache-dtype for `config`'s model (throws
+// std::invalid_argument / config_error for a bad or conflicting request).
+quant::quantization_plan serve_quantization(const serve_options& o, const model::model_config& config);
 
 // Declares the serve flags on `cmd`, writing into `o` when parsed.
 void add_serve_flags(CLI::App* cmd, const std::shared_ptr<serve_options>& o);

@@ -5,6 +5,8 @@
 // of a sequence and each query head h (KV head h / (heads / kv_heads)):
 //   s_j = scale * q_t,h . k_j,   j = 0..p (through the sequence's block table)
 //   out_t,h = sum_j softmax(s)_j v_j
+// An int8/fp8 cache (kv_cache.hpp) is dequantized one block of one KV head at a time
+// into a per-thread buffer, then read by the same kernels as the FP32 cache.
 // Scores and the softmax in FP32 (max subtracted); work split over (token, head) pairs,
 // tokens interleaved from both ends so that long and short contexts share out evenly.
 #include "cpu/kv_cache.hpp"

@@ -35,6 +35,10 @@ std::unique_ptr<model::backend_weight> cpu_backend::load_matrix(const model::ten
   return cpu_matrix::from_view(source);
 }
 
+std::unique_ptr<model::backend_weight> cpu_backend::load_quantized(model::quantized_weight w) {
+  return cpu_matrix::from_quantized(std::move(w));
+}
+
 std::unique_ptr<model::backend_weight> cpu_backend::load_vector(const model::tensor_view& source) {
   return cpu_matrix::vector_from_view(source);
 }
@@ -74,6 +78,7 @@ model::tensor cpu_backend::allocate(std::int64_t rows, std::int64_t cols) {
 
 void cpu_backend::embed(const model::backend_weight& table, model::tensor out) {
   require(out.rows == batch_->token_count() && out.cols == table.cols(), "embed: output shape");
+  require(!as_cpu(table).packed(), "embed: the embedding table is never quantized");
   embed_rows(as_cpu(table), batch_->tokens, out.as<float>());
 }
 

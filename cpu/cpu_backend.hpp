@@ -29,6 +29,7 @@ class cpu_backend final : public model::backend {
   const kv_cache& cache() const { return cache_; }
 
   std::unique_ptr<model::backend_weight> load_matrix(const model::tensor_view& source) override;
+  std::unique_ptr<model::backend_weight> load_quantized(model::quantized_weight w) override;
   std::unique_ptr<model::backend_weight> load_vector(const model::tensor_view& source) override;
   void allocate_kv_cache(const model::kv_cache_spec& spec) override;
 

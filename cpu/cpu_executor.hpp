@@ -32,11 +32,15 @@ struct cpu_executor_options {
   int threads = 0;  // 0: one per hardware thread
   int block_size = 64;
   int num_blocks = 0;
+  // Weight formats and KV cache format (model::resolve_model_quantization); default: none.
+  quant::quantization_plan quantization;
 };
 
-// The blocks of the CPU's FP32 KV cache that `bytes` hold for this model, but at least
-// enough for one sequence of max_model_len tokens.
-int kv_blocks_for_bytes(const model::model_config& config, int block_size, std::int64_t bytes, int max_model_len);
+// The blocks of the CPU's KV cache (FP32, or int8/fp8 codes plus one FP32 scale per token
+// per KV head) that `bytes` hold for this model, but at least enough for one sequence of
+// max_model_len tokens.
+int kv_blocks_for_bytes(const model::model_config& config, int block_size, std::int64_t bytes, int max_model_len,
+                        quant::kv_cache_format format = quant::kv_cache_format::auto_);
 
 class cpu_executor final : public model::step_executor {
  public:
@@ -49,6 +53,9 @@ class cpu_executor final : public model::step_executor {
 
   const model::model_config& config() const { return model_.config(); }
   std::string backend_name() const override { return backend_.name(); }
+  const quant::quantization_plan& quantization() const { return model_.plan(); }
+  std::size_t weight_bytes() const { return model_.weight_bytes(); }
+  std::size_t kv_cache_bytes() const { return backend_.cache().bytes(); }
   int block_size() const { return options_.block_size; }
   int num_blocks() const { return options_.num_blocks; }
   std::size_t live_sequences() const { return sequences_.size(); }

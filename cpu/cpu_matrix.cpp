@@ -21,6 +21,19 @@ std::unique_ptr<cpu_matrix> cpu_matrix::from_floats(std::int64_t rows, std::int6
   return m;
 }
 
+std::unique_ptr<cpu_matrix> cpu_matrix::from_quantized(model::quantized_weight w) {
+  const std::int64_t rows = w.rows, cols = w.cols;
+  std::unique_ptr<cpu_matrix> m(new cpu_matrix(rows, cols));
+  m->packed_ = std::make_unique<const packed_weight>(packed_weight::from(std::move(w)));
+  m->type_ = dtype::u8;  // not read: packed() takes precedence
+  return m;
+}
+
+std::size_t cpu_matrix::bytes() const {
+  if (packed_) return packed_->bytes();
+  return row_bytes_ * static_cast<std::size_t>(rows());
+}
+
 std::unique_ptr<cpu_matrix> cpu_matrix::from_view(const model::tensor_view& t) {
   if (t.rank != 2) throw std::invalid_argument("cpu_matrix: a 2-D tensor is expected");
   const std::int64_t rows = t.shape[0], cols = t.shape[1];

@@ -9,12 +9,17 @@
 // Other types (f16, bf16, q4_k, q6_k, ...) are dequantized to f32 at load; so are f32
 // tensors whose bytes are not 4-byte aligned in the file. A vector (norm weights, biases)
 // is a 1-row f32 matrix.
+//
+// A quantized weight (quant/'s wint8, wint4, block_wise_fp8, wint2; from online
+// quantization or a pre-quantized checkpoint) is held as a packed_weight (packed_weight.hpp)
+// and read by quant_linear; packed() is null for the formats above.
 #include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <span>
 #include <vector>
 
+#include "cpu/packed_weight.hpp"
 #include "model/backend/backend.hpp"
 #include "model/io/dtype.hpp"
 #include "model/io/tensor_view.hpp"
@@ -29,6 +34,13 @@ class cpu_matrix : public model::backend_weight {
   static std::unique_ptr<cpu_matrix> vector_from_view(const model::tensor_view& t);
   // A matrix owning `values` (rows * cols floats); tests and converted weights.
   static std::unique_ptr<cpu_matrix> from_floats(std::int64_t rows, std::int64_t cols, std::vector<float> values);
+  // A quantized weight, repacked (throws std::invalid_argument for inconsistent arrays).
+  static std::unique_ptr<cpu_matrix> from_quantized(model::quantized_weight w);
+
+  // The quantized weight, or null for f32 and ggml formats.
+  const packed_weight* packed() const { return packed_.get(); }
+  // Bytes of the weight's data: owned floats, the mapped ggml rows, or the packed format.
+  std::size_t bytes() const override;
 
   model::dtype type() const { return type_; }
   std::size_t row_bytes() const { return row_bytes_; }
@@ -43,6 +55,7 @@ class cpu_matrix : public model::backend_weight {
   std::size_t row_bytes_ = 0;
   const std::byte* data_ = nullptr;
   std::vector<float> owned_;
+  std::unique_ptr<const packed_weight> packed_;
 };
 
 // Whether the CPU kernels read `t` as it is (else it is converted to f32 at load).

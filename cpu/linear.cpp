@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "cpu/q8_activations.hpp"
+#include "cpu/quant_linear.hpp"
 #include "cpu/vec_kernels.hpp"
 
 namespace moeserve::cpu {
@@ -66,6 +67,7 @@ void linear_rows(const cpu_matrix& w, const float* x, std::int64_t n, const floa
 }  // namespace
 
 void linear(thread_pool& pool, const cpu_matrix& w, const float* x, std::int64_t n, const float* bias, float* out) {
+  if (const packed_weight* p = w.packed()) return quant_linear(pool, *p, x, n, bias, out);
   if (w.type() != model::dtype::f32) {
     thread_local std::vector<q8_block> xq;
     quantize_q8_rows(x, n, w.cols(), xq);

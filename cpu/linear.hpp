@@ -6,6 +6,7 @@
 // ggml-quantized weights (q8_0, q4_0, q4_1): as llama.cpp defines their products, with x
 // quantized to 8 bits per block of 32 (q8_activations.hpp), integer sums per block, FP32
 // across blocks.
+// quant/ formats (cpu_matrix::packed()): quant_linear.hpp.
 #include <cstdint>
 
 #include "cpu/cpu_matrix.hpp"

@@ -57,6 +57,7 @@ double median(std::vector<double> v) {
 int main(int argc, char** argv) {
   CLI::App cli("bench_decode: prompt and decode speed on the CPU backend");
   std::string model, text = "/usr/share/common-licenses/GPL-3";
+  std::string quantization, kv_cache_dtype = "auto";
   int threads = 2, gen = 128, repeats = 5, prompt_tokens = 32, batch = 1;
   cli.add_option("--model", model)->required();
   cli.add_option("--threads", threads)->capture_default_str();
@@ -65,9 +66,12 @@ int main(int argc, char** argv) {
   cli.add_option("--prompt-tokens", prompt_tokens)->capture_default_str();
   cli.add_option("--batch", batch, "sequences generated together")->check(CLI::Range(1, 256))->capture_default_str();
   cli.add_option("--text", text, "text whose first tokens are the prompt")->capture_default_str();
+  cli.add_option("--quantization", quantization, "wint8, wint4, block_wise_fp8, wint2, mix_quant or JSON");
+  cli.add_option("--kv-cache-dtype", kv_cache_dtype, "auto, int8 or fp8")->capture_default_str();
   CLI11_PARSE(cli, argc, argv);
 
-  moeserve::LLM llm({.model = model, .threads = threads});
+  moeserve::LLM llm(
+      {.model = model, .threads = threads, .quantization = quantization, .kv_cache_dtype = kv_cache_dtype});
   std::ifstream in(text);
   std::stringstream s;
   s << in.rdbuf();
@@ -86,11 +90,12 @@ int main(int argc, char** argv) {
   }
   namespace b = moeserve::bench;
   std::printf(
-      "{\"bench\":\"decode\",\"engine\":\"moeserve\",\"backend\":\"%s\",\"model\":\"%s\",\"threads\":%d,"
+      "{\"bench\":\"decode\",\"engine\":\"moeserve\",\"backend\":\"%s\",\"model\":\"%s\",\"quantization\":\"%s\","
+      "\"weight_bytes\":%zu,\"threads\":%d,"
       "\"batch\":%d,\"prompt_tokens\":%d,\"gen\":%d,\"repeats\":%d,\"decode_tok_s\":{\"median\":%.1f,\"min\":%.1f,\"max\":%.1f},"
       "\"prompt_tok_s\":{\"median\":%.1f},\"commit\":\"%s\",\"machine\":\"%s\",\"date\":\"%s\",\"load\":%.2f}\n",
       b::json_escape(llm.backend_name()).c_str(), b::json_escape(std::filesystem::path(model).filename().string()).c_str(),
-      threads, batch, prompt_tokens, gen, repeats, median(decode), *std::min_element(decode.begin(), decode.end()),
+      b::json_escape(llm.quantization_name()).c_str(), llm.weight_bytes(), threads, batch, prompt_tokens, gen, repeats, median(decode), *std::min_element(decode.begin(), decode.end()),
       *std::max_element(decode.begin(), decode.end()), median(prefill), b::json_escape(b::commit()).c_str(),
       b::json_escape(b::machine()).c_str(), b::utc_date().c_str(), b::load_average());
   return 0;

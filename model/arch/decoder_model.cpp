@@ -3,6 +3,8 @@
 #include <cmath>
 #include <string>
 
+#include "model/arch/quantized_loader.hpp"
+#include "model/arch/weight_kind.hpp"
 #include "model/arch/weight_names.hpp"
 #include "model/io/load_error.hpp"
 
@@ -37,8 +39,9 @@ tensor_view expert_slice(const tensor_view& t, int e) {
 
 }  // namespace
 
-decoder_model::decoder_model(const model_files& files, backend& b)
-    : files_(files), backend_(b), config_(files.config()) {
+decoder_model::decoder_model(const model_files& files, backend& b, const quant::quantization_plan& plan)
+    : files_(files), backend_(b), config_(files.config()), plan_(plan) {
+  loader_ = std::make_unique<quantized_loader>(files, b, plan_);
   config_.validate();
   const auto& c = config_;
   const bool interleaved = c.arch == architecture::ernie4_5_moe ||
@@ -55,11 +58,36 @@ decoder_model::decoder_model(const model_files& files, backend& b)
   final_norm_ = load_vector(files.require(weight_name(naming, weight_part::final_norm)), c.hidden_size);
   // A checkpoint may carry lm_head even when tie_word_embeddings says otherwise; use it.
   if (const auto* head = files.find(weight_name(naming, weight_part::lm_head)))
-    lm_head_ = load(*head, c.vocab_size, c.hidden_size);
+    lm_head_ = load_linear(*head, weight_part::lm_head, 0, c.vocab_size, c.hidden_size);
   else if (!c.tie_word_embeddings)
     throw load_error(files.path().string() + ": the LM head is missing and the embeddings are not tied");
   layers_.resize(static_cast<std::size_t>(c.num_layers));
   for (int i = 0; i < c.num_layers; ++i) load_layer(i, layers_[static_cast<std::size_t>(i)]);
+  loader_.reset();
+}
+
+std::unique_ptr<backend_weight> decoder_model::load_linear(const tensor_view& t, weight_part part, int layer_index,
+                                                           std::int64_t rows, std::int64_t cols) {
+  return loader_->load(t, *layer_kind_of(part), layer_index, rows, cols);
+}
+
+std::size_t decoder_model::weight_bytes() const {
+  std::size_t total = 0;
+  const auto add = [&](const std::unique_ptr<backend_weight>& w) {
+    if (w) total += w->bytes();
+  };
+  add(embedding_);
+  add(final_norm_);
+  add(lm_head_);
+  for (const layer& l : layers_) {
+    for (const auto* w : {&l.attn_norm, &l.q, &l.k, &l.v, &l.o, &l.q_bias, &l.k_bias, &l.v_bias, &l.q_norm, &l.k_norm,
+                          &l.ffn_norm, &l.gate, &l.up, &l.down, &l.router, &l.selection_bias, &l.shared_gate,
+                          &l.shared_up, &l.shared_down})
+      add(*w);
+    for (const auto* list : {&l.expert_gate, &l.expert_up, &l.expert_down})
+      for (const auto& w : *list) add(w);
+  }
+  return total;
 }
 
 decoder_model::~decoder_model() = default;
@@ -87,10 +115,13 @@ void decoder_model::load_layer(int i, layer& l) {
                      kv_dim = std::int64_t{c.num_kv_heads} * c.head_dim;
 
   l.attn_norm = load_vector(need(weight_part::attn_norm), h);
-  l.q = load(need(weight_part::attn_q), q_dim, h);
-  l.k = load(need(weight_part::attn_k), kv_dim, h);
-  l.v = load(need(weight_part::attn_v), kv_dim, h);
-  l.o = load(need(weight_part::attn_output), h, q_dim);
+  const auto linear = [&](weight_part p, std::int64_t rows, std::int64_t cols) {
+    return load_linear(need(p), p, i, rows, cols);
+  };
+  l.q = linear(weight_part::attn_q, q_dim, h);
+  l.k = linear(weight_part::attn_k, kv_dim, h);
+  l.v = linear(weight_part::attn_v, kv_dim, h);
+  l.o = linear(weight_part::attn_output, h, q_dim);
   if (c.attention_bias) {
     l.q_bias = load_vector(need(weight_part::attn_q_bias), q_dim);
     l.k_bias = load_vector(need(weight_part::attn_k_bias), kv_dim);
@@ -108,14 +139,14 @@ void decoder_model::load_layer(int i, layer& l) {
       files_.find(name(weight_part::ffn_gate)))
     l.is_moe = false;
   if (!l.is_moe) {
-    l.gate = load(need(weight_part::ffn_gate), c.intermediate_size, h);
-    l.up = load(need(weight_part::ffn_up), c.intermediate_size, h);
-    l.down = load(need(weight_part::ffn_down), h, c.intermediate_size);
+    l.gate = linear(weight_part::ffn_gate, c.intermediate_size, h);
+    l.up = linear(weight_part::ffn_up, c.intermediate_size, h);
+    l.down = linear(weight_part::ffn_down, h, c.intermediate_size);
     return;
   }
   const int experts = c.moe.num_experts;
   const std::int64_t inter = c.moe.expert_intermediate_size;
-  l.router = load(need(weight_part::router), experts, h);
+  l.router = linear(weight_part::router, experts, h);
   l.moe.router = l.router.get();
   if (moe_params_.router == router_kind::softmax_biased_top_k) {
     const auto* bias = files_.find(name(weight_part::router_selection_bias));
@@ -135,9 +166,9 @@ void decoder_model::load_layer(int i, layer& l) {
           throw load_error(files_.path().string() + ": tensor \"" + std::string(stacked.name) + "\" has shape " +
                            shape_text(stacked) + ", expected [" + std::to_string(experts) + ", " +
                            std::to_string(rows) + ", " + std::to_string(cols) + "]");
-        out.push_back(backend_.load_matrix(expert_slice(stacked, e)));
+        out.push_back(load_linear(expert_slice(stacked, e), part, i, rows, cols));
       } else {
-        out.push_back(load(need(part, e), rows, cols));
+        out.push_back(load_linear(need(part, e), part, i, rows, cols));
       }
       views.push_back(out.back().get());
     }
@@ -147,9 +178,9 @@ void decoder_model::load_layer(int i, layer& l) {
   load_experts(weight_part::expert_down, h, inter, l.expert_down, l.moe.down);
   if (c.moe.shared_experts > 0) {
     const std::int64_t shared = c.moe.shared_intermediate_size;
-    l.shared_gate = load(need(weight_part::shared_gate), shared, h);
-    l.shared_up = load(need(weight_part::shared_up), shared, h);
-    l.shared_down = load(need(weight_part::shared_down), h, shared);
+    l.shared_gate = linear(weight_part::shared_gate, shared, h);
+    l.shared_up = linear(weight_part::shared_up, shared, h);
+    l.shared_down = linear(weight_part::shared_down, h, shared);
     l.moe.shared_gate = l.shared_gate.get();
     l.moe.shared_up = l.shared_up.get();
     l.moe.shared_down = l.shared_down.get();
@@ -157,7 +188,7 @@ void decoder_model::load_layer(int i, layer& l) {
 }
 
 kv_cache_spec decoder_model::kv_spec(int block_size, int num_blocks) const {
-  return {config_.num_layers, config_.num_kv_heads, config_.head_dim, block_size, num_blocks};
+  return {config_.num_layers, config_.num_kv_heads, config_.head_dim, block_size, num_blocks, plan_.kv_cache()};
 }
 
 tensor decoder_model::mlp(const layer& l, tensor h) {

@@ -16,12 +16,15 @@
 // also serves as an embedding table (embed reads its rows).
 //
 // Threading: a backend is used by one thread at a time (the executor's).
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <span>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
+#include "model/backend/quantized_weight.hpp"
 #include "model/backend/rope_table.hpp"
 #include "model/backend/step_batch.hpp"
 #include "model/backend/tensor.hpp"
@@ -35,6 +38,9 @@ class backend_weight {
   virtual ~backend_weight() = default;
   std::int64_t rows() const { return rows_; }
   std::int64_t cols() const { return cols_; }
+  // Bytes the backend keeps for this weight (0 when it does not say): what the weights'
+  // memory figures (LLM::weight_bytes) add up.
+  virtual std::size_t bytes() const { return 0; }
 
  private:
   std::int64_t rows_;
@@ -42,13 +48,15 @@ class backend_weight {
 };
 
 // The paged KV cache: for each layer, keys and values of num_blocks blocks of block_size
-// token slots, each slot kv_heads x head_dim values.
+// token slots, each slot kv_heads x head_dim values, stored in `format` (auto: the
+// backend's float type; int8/fp8: quant/kv_cache_quant.hpp's per-token-per-head codes).
 struct kv_cache_spec {
   int layers = 0;
   int kv_heads = 0;
   int head_dim = 0;
   int block_size = 0;
   int num_blocks = 0;
+  quant::kv_cache_format format = quant::kv_cache_format::auto_;
 };
 
 struct attention_params {
@@ -90,6 +98,12 @@ class backend {
 
   // --- weights (at load) ---
   virtual std::unique_ptr<backend_weight> load_matrix(const tensor_view& source) = 0;
+  // A weight in one of quant/'s formats (quantized_weight.hpp), repacked for the kernels.
+  // Backends without quantized kernels throw std::invalid_argument.
+  virtual std::unique_ptr<backend_weight> load_quantized(quantized_weight w) {
+    (void)w;
+    throw std::invalid_argument(name() + " has no quantized weights");
+  }
   // A vector (norm weights, biases) of any float dtype; stored as [1, n].
   virtual std::unique_ptr<backend_weight> load_vector(const tensor_view& source) = 0;
   virtual void allocate_kv_cache(const kv_cache_spec& spec) = 0;

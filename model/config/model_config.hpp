@@ -14,6 +14,8 @@
 #include <string_view>
 #include <vector>
 
+#include "quant/quantization_plan.hpp"
+
 namespace moeserve::model {
 
 class config_error : public std::runtime_error {
@@ -72,6 +74,8 @@ struct model_config {
   std::optional<int> bos_token_id;
   std::vector<int> eos_token_ids;
   std::optional<int> pad_token_id;
+  // config.json's "quantization_config" (absent for GGUF and plain checkpoints).
+  std::optional<quant::quantization_config> quantization;
 
   bool is_moe() const { return moe.num_experts > 0; }
   // The context length to serve: `requested` capped at max_position_embeddings (<= 0: that).
