@@ -69,7 +69,51 @@ bool wint_gemm_supports(const expert_weights& w, int m_tiles) {
   return m_tiles == 1 || m_tiles == 2 || m_tiles == 4;
 }
 
+namespace {
+
+int current_multiprocessors() {
+  static const int count = [] {
+    int device = 0, sms = 0;
+    if (cudaGetDevice(&device) != cudaSuccess ||
+        cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, device) != cudaSuccess) {
+      (void)cudaGetLastError();
+      return 0;
+    }
+    return sms;
+  }();
+  return count;
+}
+
+// Split factor for wint_small_m (grouped_gemm.hpp describes the rule).
+int choose_wint_splits(const expert_weights& w, int rows, int expected, int m_tiles, int multiprocessors) {
+  if (multiprocessors <= 0 || expected > 16 * m_tiles) return 1;
+  double active = 1.0;
+  if (w.experts > 1) {
+    const double e = w.experts;
+    active = std::min({e, static_cast<double>(std::max(rows, 1)), e * (1.0 - std::pow(1.0 - 1.0 / e, rows))});
+  }
+  const double blocks = static_cast<double>(w.n / 64) * std::max(active, 1.0);
+  // One wave: resident blocks per SM as the kernels' shared memory allows at m_tiles = 1
+  // (4 cp.async stages: wint2 52 KB, wint4 64 KB, wint8 96 KB).
+  const int per_sm = w.format == weight_format::wint2 ? 4 : w.format == weight_format::wint4 ? 3 : 2;
+  const double target = static_cast<double>(per_sm) * multiprocessors;
+  if (blocks >= target) return 1;
+  const int k_tiles = w.k / (m_tiles == 1 ? 256 : 128);
+  int splits = std::min({wint_max_splits, k_tiles, static_cast<int>(std::floor(target / blocks))});
+  // wint2 decodes in registers: a second split pays even past one wave (measured, H100).
+  if (w.format == weight_format::wint2) splits = std::max(splits, std::min(2, k_tiles));
+  if (splits <= 1) return 1;
+  const int per = (k_tiles + splits - 1) / splits;  // no empty slice
+  return (k_tiles + per - 1) / per;
+}
+
+}  // namespace
+
 grouped_gemm_plan choose_grouped_gemm_plan(const expert_weights& w, int rows, int max_rows) {
+  return choose_grouped_gemm_plan(w, rows, max_rows, current_multiprocessors());
+}
+
+grouped_gemm_plan choose_grouped_gemm_plan(const expert_weights& w, int rows, int max_rows, int multiprocessors) {
   if (w.format == weight_format::bf16) return {grouped_gemm_path::cublas_bf16, 1};
   int expected = max_rows;
   if (expected < 0) {
@@ -89,7 +133,7 @@ grouped_gemm_plan choose_grouped_gemm_plan(const expert_weights& w, int rows, in
   int m_tiles = expected <= 16 ? 1 : expected <= 32 ? 2 : 4;
   if (m_tiles == 1 && !wint_gemm_supports(w, 1)) m_tiles = 2;
   if (!wint_gemm_supports(w, m_tiles)) return {grouped_gemm_path::wint_dequant_bf16, 1};
-  return {grouped_gemm_path::wint_small_m, m_tiles};
+  return {grouped_gemm_path::wint_small_m, m_tiles, choose_wint_splits(w, rows, expected, m_tiles, multiprocessors)};
 }
 
 bool plan_needs_host_offsets(const grouped_gemm_plan& plan) {
@@ -162,6 +206,10 @@ void grouped_gemm_runner::run(const expert_weights& w, const grouped_gemm_proble
       args.n = w.n;
       args.k = w.k;
       args.group_size = w.group_size;
+      if (plan.splits < 1 || plan.splits > wint_max_splits)
+        throw std::invalid_argument("grouped_gemm: splits out of 1..8");
+      args.splits = plan.splits;
+      if (plan.splits > 1 && p.offsets != nullptr) args.slots = std::min(w.experts, p.rows);
       if (w.format == weight_format::wint2) {
         wint2_gemm(args, w.experts, plan.m_tiles, stream);
       } else if (w.format == weight_format::wint8) {

@@ -90,6 +90,7 @@ const char* to_string(grouped_gemm_path p);
 struct grouped_gemm_plan {
   grouped_gemm_path path = grouped_gemm_path::cublas_bf16;
   int m_tiles = 1;  // small-M paths: rows per block pass = 16 · m_tiles (1, 2 or 4)
+  int splits = 1;   // wint_small_m: slices of K per strip (split-K, wint_split_k.cuh), 1..8
 };
 
 // Rows per expert past which the dequantise-then-cuBLAS path wins over the small-M kernel
@@ -103,7 +104,16 @@ inline constexpr int fp8_cublaslt_min_rows = 128;
 // offsets): then the expected rows of a touched expert stand in. fp8_cublaslt is chosen
 // only for one expert (the caller passes no offsets then; with offsets run() falls back
 // to fp8_small_m).
+// wint_small_m in the few-rows regime: when N/64 strips × the expected active experts
+// (min(E, rows), less the collisions of uniform routing) fills less than one wave of
+// resident blocks (SMs × 2..4 by the format's shared memory), K is split so that the grid
+// still fits one wave (floor: measured on an H100, a second wave costs more than the split
+// gains), at most wint_max_splits ways (a cluster), at least one k-tile each; only when
+// one pass of m-tiles holds the expected rows. The SM count is read once off the current
+// device (none: no split), or given.
+inline constexpr int wint_max_splits = 8;
 grouped_gemm_plan choose_grouped_gemm_plan(const expert_weights& w, int rows, int max_rows);
+grouped_gemm_plan choose_grouped_gemm_plan(const expert_weights& w, int rows, int max_rows, int multiprocessors);
 
 // Whether a plan must see the offsets on the host (the caller then copies and syncs).
 bool plan_needs_host_offsets(const grouped_gemm_plan& plan);

@@ -13,6 +13,7 @@
 #include "gpu/cuda_check.hpp"
 #include "gpu/tensor_core_ops.cuh"
 #include "gpu/wint2_gemm.hpp"
+#include "gpu/wint_split_k.cuh"
 
 namespace moeserve::gpu {
 namespace {
@@ -47,23 +48,46 @@ __device__ inline void decode_byte(std::uint32_t word, std::uint32_t selector, f
   p23 = bf16x2_fma(((d >> 3) & 0x003F003Fu) | 0x43004300u, 0x3F803F80u, 0xC320C320u);
 }
 
-template <int MTiles>
+// Split = false: the plain kernel (grid (N/64, E), all of K); Split = true: compacted grid,
+// K-slice and cluster reduction (wint_split_k.cuh). Separate instantiations because the
+// split code, compiled into the one kernel, cost the unsplit launches up to 24% on an H100
+// (bench_moe_gpu: 1 token unsplit 23.8 -> 29.6 us, 512-token layer 1058 -> 1181 us).
+template <int MTiles, bool Split>
 __global__ void __launch_bounds__(128) wint2_gemm_kernel(wint_gemm_args args) {
   using tile = wint2_tile<MTiles>;
   extern __shared__ __align__(16) unsigned char smem[];
-  const int e = blockIdx.y, nt = blockIdx.x;
+  const int nt = blockIdx.x;
+  int e = blockIdx.y;
+  if constexpr (Split) {
+    e = wint_block_expert(args, blockIdx.y);
+    if (e < 0) return;
+  }
   int begin = 0, count = args.dense_rows;
   if (args.offsets != nullptr) {
     begin = args.offsets[e];
     count = args.offsets[e + 1] - begin;
   }
   if (count <= 0) return;
+  int splits = 1, split = 0;
+  if constexpr (Split) {
+    splits = gridDim.z;
+    split = blockIdx.z;
+    if (splits > 1 && count > tile::rows) {  // more rows than expected: split 0 does it all
+      if (split != 0) return;
+      splits = 1;
+    }
+  }
 
   const int tid = threadIdx.x, lane = tid & 31, warp = tid >> 5, g = lane >> 2, t = lane & 3;
   const int n0 = nt * tile::bn;
-  const int k_tiles = args.k / tile::bk;
+  int kt_begin = 0, k_tiles = args.k / tile::bk;
+  if constexpr (Split) {
+    int kt_end = 0;
+    wint_split_range(args.k / tile::bk, split, splits, kt_begin, kt_end);
+    k_tiles = kt_end - kt_begin;
+  }
   const int n_tiles = args.n / tile::bn;
-  const std::size_t en = static_cast<std::size_t>(gridDim.y) * args.n;
+  const std::size_t en = static_cast<std::size_t>(Split ? args.experts : gridDim.y) * args.n;
   const unsigned char* w_strip =
       args.weights + (static_cast<std::size_t>(e) * n_tiles + nt) * static_cast<std::size_t>(args.k / 32) * 512;
   const auto* scales = static_cast<const unsigned char*>(args.scales);
@@ -120,7 +144,7 @@ __global__ void __launch_bounds__(128) wint2_gemm_kernel(wint_gemm_args args) {
 
 #pragma unroll
     for (int s = 0; s < tile::stages - 1; ++s) {
-      if (s < k_tiles) load_stage(s, s);
+      if (s < k_tiles) load_stage(s, kt_begin + s);
       cp_async_commit();
     }
 
@@ -128,7 +152,7 @@ __global__ void __launch_bounds__(128) wint2_gemm_kernel(wint_gemm_args args) {
       cp_async_wait<tile::stages - 2>();
       __syncthreads();
       const int next = kt + tile::stages - 1;
-      if (next < k_tiles) load_stage(next % tile::stages, next);
+      if (next < k_tiles) load_stage(next % tile::stages, kt_begin + next);
       cp_async_commit();
 
       const unsigned char* base = smem + (kt % tile::stages) * tile::stage_bytes;
@@ -184,12 +208,17 @@ __global__ void __launch_bounds__(128) wint2_gemm_kernel(wint_gemm_args args) {
       }
     }
     __syncthreads();
-    for (int idx = tid; idx < m_rows * tile::bn; idx += tile::threads) {
-      const int r = idx / tile::bn, c = idx % tile::bn;
-      float sum = 0.0f;
+    if constexpr (Split) {
+      wint_store_strip<tile::warps, tile::rows, tile::red_stride>(args, red, e, nt, begin + m0, m_rows, nullptr, split,
+                                                                  splits);
+    } else {
+      for (int idx = tid; idx < m_rows * tile::bn; idx += tile::threads) {
+        const int r = idx / tile::bn, c = idx % tile::bn;
+        float sum = 0.0f;
 #pragma unroll
-      for (int w = 0; w < tile::warps; ++w) sum += red[(w * tile::rows + r) * tile::red_stride + c];
-      args.y[static_cast<std::size_t>(begin + m0 + r) * args.n + n0 + c] = __float2bfloat16_rn(sum);
+        for (int w = 0; w < tile::warps; ++w) sum += red[(w * tile::rows + r) * tile::red_stride + c];
+        args.y[static_cast<std::size_t>(begin + m0 + r) * args.n + n0 + c] = __float2bfloat16_rn(sum);
+      }
     }
     __syncthreads();
   }
@@ -199,14 +228,16 @@ template <int MTiles>
 void launch(const wint_gemm_args& args, int experts, cudaStream_t stream) {
   using tile = wint2_tile<MTiles>;
   static const bool configured = [] {
-    MOESERVE_CUDA_CHECK(
-        cudaFuncSetAttribute(wint2_gemm_kernel<MTiles>, cudaFuncAttributeMaxDynamicSharedMemorySize, tile::smem_bytes));
+    MOESERVE_CUDA_CHECK(cudaFuncSetAttribute(wint2_gemm_kernel<MTiles, false>,
+                                             cudaFuncAttributeMaxDynamicSharedMemorySize, tile::smem_bytes));
+    MOESERVE_CUDA_CHECK(cudaFuncSetAttribute(wint2_gemm_kernel<MTiles, true>,
+                                             cudaFuncAttributeMaxDynamicSharedMemorySize, tile::smem_bytes));
     return true;
   }();
   (void)configured;
-  const dim3 grid(args.n / tile::bn, experts);
-  wint2_gemm_kernel<MTiles><<<grid, tile::threads, tile::smem_bytes, stream>>>(args);
-  MOESERVE_CUDA_CHECK(cudaGetLastError());
+  wint_gemm_args a = args;
+  a.experts = experts;
+  wint_launch(wint2_gemm_kernel<MTiles, false>, wint2_gemm_kernel<MTiles, true>, a, tile::smem_bytes, stream);
 }
 
 }  // namespace

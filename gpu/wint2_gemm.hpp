@@ -30,12 +30,10 @@
 // Requirements: N % 64 == 0, K % 128 == 0 (K % 256 == 0 for m_tiles = 1),
 // code_scale >= 0, code_zp >= 0 and 255·code_scale + code_zp < 2^22 (checked at repack).
 //
-// Measured on an H100 (bench_moe_gpu, Qwen3-30B-A3B gate_up): 22.7 us at 1 token against
-// wint4's 17.0 and bf16's 33.6; 2.4-2.6x bf16 at 8-32 tokens. The codes are a quarter of
-// the bf16 bytes, but at 1 token the grid (N/64 strips x 8 experts) is too small to hide the
-// decode (~16 integer/fp32 instructions per byte, 4 weights): the kernel reaches 11% of
-// the copy bandwidth. Split-K (more blocks per strip) is the next step.
-//
+// Measured on an H100 (bench_moe_gpu, Qwen3-30B-A3B gate_up, 1 token): 22.7 us unsplit
+// against wint4's 17.0 and bf16's 33.6; with split-K (wint_split_k.cuh, 2 splits) 17.7 us
+// against wint4's 15.4. The decode (~16 integer/fp32 instructions per byte, 4 weights)
+// still bounds it: 15% of the copy bandwidth.
 // Stream: the kernel runs on the given stream; the repack is host-only.
 #include <cuda_runtime_api.h>
 

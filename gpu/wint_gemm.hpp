@@ -25,6 +25,9 @@
 // grid (block rows = experts that have rows, looked up by one warp) was measured on an H100:
 // it saved ~2.5 us at one token of Qwen3-30B-A3B but cost 5-10% from 8 tokens on, so the
 // plain grid stays; a list of active experts written by the permutation would do better.
+// Few rows (decode): split-K and a compacted grid (wint_split_k.cuh) add blocks, each a
+// slice of K, reduced deterministically in the same kernel; grouped_gemm's heuristic picks
+// the split from the active experts and the SM count.
 // Requirements: N % 64 == 0, K % 128 == 0 (K % 256 == 0 for m_tiles = 1),
 // group_size 64 or 128 for group-wise wint4, rows 16-byte aligned (K % 8 == 0).
 #include <cuda_bf16.h>
@@ -43,6 +46,12 @@ struct wint_gemm_args {
   const unsigned char* weights = nullptr;
   const void* scales = nullptr;
   int n = 0, k = 0, group_size = 0;
+  int experts = 0;  // E (set by the launchers from their `experts` argument)
+  // Few-rows regime (wint_split_k.cuh): grid.y = slots when > 0 (the slots-th expert with
+  // rows, compacted grid; needs offsets), grid.z = splits slices of K (1..8), reduced
+  // within a thread-block cluster.
+  int slots = 0;
+  int splits = 1;
 };
 
 void wint8_gemm(const wint_gemm_args& args, int experts, int m_tiles, cudaStream_t stream);

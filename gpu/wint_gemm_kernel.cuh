@@ -1,13 +1,14 @@
 #pragma once
 // The small-M W8A16/W4A16 grouped GEMM kernel template (wint_gemm.hpp describes it).
 // Included only by the per-format .cu files, each of which instantiates one format for
-// m_tiles 1, 2 and 4 (keeps every translation unit small for nvcc).
+// m_tiles 1, 2 and 4, each unsplit and split-K (keeps every translation unit small for nvcc).
 #include <algorithm>
 #include <cstdint>
 
 #include "gpu/cuda_check.hpp"
 #include "gpu/tensor_core_ops.cuh"
 #include "gpu/wint_gemm.hpp"
+#include "gpu/wint_split_k.cuh"
 
 namespace moeserve::gpu::detail {
 
@@ -45,21 +46,46 @@ __device__ inline std::uint32_t dequant_int8_pair(std::uint32_t w, std::uint32_t
   return __byte_perm(__float_as_uint(lo), __float_as_uint(hi), 0x7632);
 }
 
-template <int Bits, bool Grouped, int MTiles>
+// Split = false is the plain kernel (grid (N/64, E), all of K, no cluster); Split = true
+// adds the compacted grid, the K-slice and the cluster reduction (wint_split_k.cuh). Two
+// instantiations, not one kernel with runtime branches: compiled into one kernel, the split
+// code cost the unsplit launches 4-33% on an H100 (bench_moe_gpu: Qwen3 gate_up 8 tokens
+// wint4 44.7 -> 48.3 us, ERNIE gate_up 512 tokens wint8 267 -> 356 us), so Split = false
+// keeps exactly the code it had before split-K.
+template <int Bits, bool Grouped, int MTiles, bool Split>
 __global__ void __launch_bounds__(128) wint_gemm_kernel(wint_gemm_args args) {
   using tile = wint_tile<Bits, Grouped, MTiles>;
   extern __shared__ __align__(16) unsigned char smem[];
-  const int e = blockIdx.y, nt = blockIdx.x;
+  const int nt = blockIdx.x;
+  int e = blockIdx.y;
+  if constexpr (Split) {
+    e = wint_block_expert(args, blockIdx.y);
+    if (e < 0) return;
+  }
   int begin = 0, count = args.dense_rows;
   if (args.offsets != nullptr) {
     begin = args.offsets[e];
     count = args.offsets[e + 1] - begin;
   }
   if (count <= 0) return;
+  int splits = 1, split = 0;
+  if constexpr (Split) {
+    splits = gridDim.z;
+    split = blockIdx.z;
+    if (splits > 1 && count > tile::rows) {  // more rows than expected: split 0 does it all
+      if (split != 0) return;
+      splits = 1;
+    }
+  }
 
   const int tid = threadIdx.x, lane = tid & 31, warp = tid >> 5;
   const int n0 = nt * tile::bn;
-  const int k_tiles = args.k / tile::bk;
+  int kt_begin = 0, k_tiles = args.k / tile::bk;
+  if constexpr (Split) {
+    int kt_end = 0;
+    wint_split_range(args.k / tile::bk, split, splits, kt_begin, kt_end);
+    k_tiles = kt_end - kt_begin;
+  }
   const int n_tiles = args.n / tile::bn;
   const unsigned char* w_strip = args.weights + (static_cast<std::size_t>(e) * n_tiles + nt) *
                                                     static_cast<std::size_t>(args.k / 16) * tile::unit_bytes;
@@ -114,7 +140,7 @@ __global__ void __launch_bounds__(128) wint_gemm_kernel(wint_gemm_args args) {
 
 #pragma unroll
     for (int s = 0; s < tile::stages - 1; ++s) {
-      if (s < k_tiles) load_stage(s, s);
+      if (s < k_tiles) load_stage(s, kt_begin + s);
       cp_async_commit();
     }
 
@@ -122,7 +148,7 @@ __global__ void __launch_bounds__(128) wint_gemm_kernel(wint_gemm_args args) {
       cp_async_wait<tile::stages - 2>();
       __syncthreads();
       const int next = kt + tile::stages - 1;
-      if (next < k_tiles) load_stage(next % tile::stages, next);
+      if (next < k_tiles) load_stage(next % tile::stages, kt_begin + next);
       cp_async_commit();
 
       const unsigned char* base = smem + (kt % tile::stages) * tile::stage_bytes;
@@ -193,14 +219,22 @@ __global__ void __launch_bounds__(128) wint_gemm_kernel(wint_gemm_args args) {
       }
     }
     __syncthreads();
-    for (int idx = tid; idx < m_rows * tile::bn; idx += tile::threads) {
-      const int r = idx / tile::bn, c = idx % tile::bn;
-      float sum = 0.0f;
-#pragma unroll
-      for (int w = 0; w < tile::warps; ++w) sum += red[(w * tile::rows + r) * tile::red_stride + c];
+    if constexpr (Split) {
+      const float* channel_scale = nullptr;
       if constexpr (!Grouped)
-        sum *= static_cast<const float*>(args.scales)[static_cast<std::size_t>(e) * args.n + n0 + c];
-      args.y[static_cast<std::size_t>(begin + m0 + r) * args.n + n0 + c] = __float2bfloat16_rn(sum);
+        channel_scale = static_cast<const float*>(args.scales) + static_cast<std::size_t>(e) * args.n + n0;
+      wint_store_strip<tile::warps, tile::rows, tile::red_stride>(args, red, e, nt, begin + m0, m_rows, channel_scale,
+                                                                  split, splits);
+    } else {
+      for (int idx = tid; idx < m_rows * tile::bn; idx += tile::threads) {
+        const int r = idx / tile::bn, c = idx % tile::bn;
+        float sum = 0.0f;
+#pragma unroll
+        for (int w = 0; w < tile::warps; ++w) sum += red[(w * tile::rows + r) * tile::red_stride + c];
+        if constexpr (!Grouped)
+          sum *= static_cast<const float*>(args.scales)[static_cast<std::size_t>(e) * args.n + n0 + c];
+        args.y[static_cast<std::size_t>(begin + m0 + r) * args.n + n0 + c] = __float2bfloat16_rn(sum);
+      }
     }
     __syncthreads();
   }
@@ -210,14 +244,17 @@ template <int Bits, bool Grouped, int MTiles>
 void launch_wint_gemm_tiles(const wint_gemm_args& args, int experts, cudaStream_t stream) {
   using tile = wint_tile<Bits, Grouped, MTiles>;
   static const bool configured = [] {
-    MOESERVE_CUDA_CHECK(cudaFuncSetAttribute(wint_gemm_kernel<Bits, Grouped, MTiles>,
+    MOESERVE_CUDA_CHECK(cudaFuncSetAttribute(wint_gemm_kernel<Bits, Grouped, MTiles, false>,
+                                             cudaFuncAttributeMaxDynamicSharedMemorySize, tile::smem_bytes));
+    MOESERVE_CUDA_CHECK(cudaFuncSetAttribute(wint_gemm_kernel<Bits, Grouped, MTiles, true>,
                                              cudaFuncAttributeMaxDynamicSharedMemorySize, tile::smem_bytes));
     return true;
   }();
   (void)configured;
-  const dim3 grid(args.n / tile::bn, experts);
-  wint_gemm_kernel<Bits, Grouped, MTiles><<<grid, tile::threads, tile::smem_bytes, stream>>>(args);
-  MOESERVE_CUDA_CHECK(cudaGetLastError());
+  wint_gemm_args a = args;
+  a.experts = experts;
+  wint_launch(wint_gemm_kernel<Bits, Grouped, MTiles, false>, wint_gemm_kernel<Bits, Grouped, MTiles, true>, a,
+              tile::smem_bytes, stream);
 }
 
 template <int Bits, bool Grouped>
