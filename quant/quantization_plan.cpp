@@ -259,13 +259,21 @@ quantization_plan resolve_quantization(std::string_view flag, const std::optiona
       (method == "mix_quant" || recipe) ? weight_scheme{} : plain(parse_weight_format(method, "--quantization"));
   plan.dense_ = dense_type.value_or(recipe ? plain(weight_format::wint8) : method_scheme);
   if (w4w2 || (recipe && !moe_type)) {
-    const moe_layer_quant_config w4_range =
-        cfg.moe_w4_quant_config.value_or(moe_layer_quant_config{"wint4", "per_channel", 0, 0, recipe_w4_last_layer});
+    // Without moe_w4_quant_config, WINT4 covers the layers before WINT2's range: the
+    // recipe's 0-6 when no range is given either, else 0 .. (moe_w2's start - 1).
+    moe_layer_quant_config w4_range{"wint4", "per_channel", 0, 0, recipe_w4_last_layer};
+    if (cfg.moe_w4_quant_config) {
+      w4_range = *cfg.moe_w4_quant_config;
+    } else if (cfg.moe_w2_quant_config) {
+      w4_range.quant_end_layer = cfg.moe_w2_quant_config->quant_start_layer - 1;
+    }
     const int w2_first =
         cfg.moe_w2_quant_config ? cfg.moe_w2_quant_config->quant_start_layer : w4_range.quant_end_layer + 1;
     const int w2_last = cfg.moe_w2_quant_config ? cfg.moe_w2_quant_config->quant_end_layer : INT_MAX;
-    plan.moe_ranges_.push_back(
-        {w4_range.quant_start_layer, w4_range.quant_end_layer, w4.value_or(plain(weight_format::wint4))});
+    if (w4_range.quant_end_layer >= w4_range.quant_start_layer) {
+      plan.moe_ranges_.push_back(
+          {w4_range.quant_start_layer, w4_range.quant_end_layer, w4.value_or(plain(weight_format::wint4))});
+    }
     plan.moe_ranges_.push_back({w2_first, w2_last, plain(weight_format::wint2)});
     plan.moe_default_ = {};
   } else {

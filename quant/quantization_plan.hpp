@@ -17,7 +17,9 @@
 //   wint2 | mix_quant -> dense (attention, dense MLP, shared experts) = dense_quant_type
 //                        (default wint8); MoE experts = moe_quant_type:
 //                          "w4w2": layers in moe_w4_quant_config's [start, end] -> its
-//                                  quant_type; in moe_w2_quant_config's -> wint2;
+//                                  quant_type (absent: wint4 on the layers before
+//                                  moe_w2's start, or 0-6 when both are absent);
+//                                  in moe_w2_quant_config's -> wint2;
 //                                  in neither -> none (kept as loaded)
 //                          "wint8"/"wint4"/"wint2"/"block_wise_fp8": all MoE layers
 //                        wint2 without a config = FastDeploy's recipe: dense WINT8, MoE

@@ -63,6 +63,20 @@ TEST(QuantizationPlan, BareWint2FlagIsFastDeploysRecipe) {
   EXPECT_EQ(plan.format_for(layer_kind::moe_expert, 1000), weight_format::wint2);
 }
 
+// w4w2 with only the WINT2 range given: WINT4 takes the layers before it, never over it.
+TEST(QuantizationPlan, W4w2WithOnlyTheWint2RangeLeavesItsLayersToWint2) {
+  quantization_config c;
+  c.moe_quant_type = "w4w2";
+  c.moe_w2_quant_config = moe_layer_quant_config{"wint2", "pp_acc", 64, 3, 9};
+  const quantization_plan plan = resolve_quantization("", c);
+  for (int layer = 0; layer <= 2; ++layer) EXPECT_EQ(plan.format_for(layer_kind::moe_expert, layer), weight_format::wint4);
+  for (int layer = 3; layer <= 9; ++layer) EXPECT_EQ(plan.format_for(layer_kind::moe_expert, layer), weight_format::wint2);
+  EXPECT_EQ(plan.format_for(layer_kind::moe_expert, 10), weight_format::none);
+  c.moe_w2_quant_config->quant_start_layer = 0;  // all WINT2: no WINT4 range at all
+  const quantization_plan all2 = resolve_quantization("", c);
+  EXPECT_EQ(all2.format_for(layer_kind::moe_expert, 0), weight_format::wint2);
+}
+
 TEST(QuantizationPlan, UniformMethodsAndNames) {
   const auto wint8 = resolve_quantization("wint8", std::nullopt);
   EXPECT_EQ(wint8.format_for(layer_kind::moe_expert, 3), weight_format::wint8);
