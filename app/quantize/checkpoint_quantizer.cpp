@@ -127,7 +127,9 @@ quantize_summary quantize_checkpoint(const quantize_options& o) {
     if (scheme.format == quant::weight_format::none) {
       const std::span<const std::byte> data = t->data;
       writer.add(std::string(t->name), t->type, {t->dims().begin(), t->dims().end()},
-                 [data](std::span<std::byte> out) { std::memcpy(out.data(), data.data(), out.size()); });
+                 [data](std::span<std::byte> out) {
+                   if (!out.empty()) std::memcpy(out.data(), data.data(), out.size());  // empty: no pointer
+                 });
       ++summary.copied_tensors;
       continue;
     }
@@ -158,7 +160,7 @@ quantize_summary quantize_checkpoint(const quantize_options& o) {
       writer.add(layouts[i].name, layouts[i].type, layouts[i].shape, [p, i](std::span<std::byte> out) {
         const auto bytes = p->bytes(i);
         if (bytes.size() != out.size()) throw std::logic_error("quantized tensor size mismatch");
-        std::memcpy(out.data(), bytes.data(), out.size());
+        if (!out.empty()) std::memcpy(out.data(), bytes.data(), out.size());
         p->release();
       });
     }

@@ -71,7 +71,7 @@ void safetensors_writer::add_bytes(std::string name, dtype type, std::vector<std
   const std::string n = name;
   add(std::move(name), type, std::move(shape), [copy, n](std::span<std::byte> out) {
     if (out.size() != copy->size()) refuse(n, "byte count does not match dtype and shape");
-    std::memcpy(out.data(), copy->data(), out.size());
+    if (!out.empty()) std::memcpy(out.data(), copy->data(), out.size());  // an empty tensor has no data pointer
   });
   if (tensors_.at(n).bytes != copy->size()) {
     tensors_.erase(n);
