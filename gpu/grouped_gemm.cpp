@@ -84,8 +84,20 @@ int current_multiprocessors() {
   return count;
 }
 
-// Split factor for wint_small_m (grouped_gemm.hpp describes the rule).
-int choose_wint_splits(const expert_weights& w, int rows, int expected, int m_tiles, int multiprocessors) {
+// Split factor for wint_small_m (grouped_gemm.hpp describes the rule); few_rows: whether
+// the 8-row deep-pipeline variant runs (wint_gemm_args::few_rows). Measured on an H200
+// (bench_moe_gpu, Qwen3/ERNIE, 1, 8 and 32 tokens, against the 16-row kernel at the same
+// split): it gains 2-8% for group-wise wint4 and wint2 (in-register scale/decode), also
+// with up to 10 rows expected (ERNIE, 32 tokens: some experts take two passes), costs 1-5%
+// for per-channel wint4, and a split grid past its one wave (3 blocks per SM, not wint2's
+// 4) cost wint2 25-35%. So: group-wise wint4 and wint2, up to 10 rows expected (the range
+// measured), and in the split regime only while the split grid stays one wave of it.
+int choose_wint_splits(const expert_weights& w, int rows, int expected, int m_tiles, int multiprocessors,
+                       bool& few_rows) {
+  const bool few_rows_fits =
+      m_tiles == 1 && expected <= 10 &&
+      (w.format == weight_format::wint2 || (w.format == weight_format::wint4 && w.group_size != 0));
+  few_rows = multiprocessors > 0 && few_rows_fits;
   if (multiprocessors <= 0 || expected > 16 * m_tiles) return 1;
   double active = 1.0;
   if (w.experts > 1) {
@@ -94,7 +106,7 @@ int choose_wint_splits(const expert_weights& w, int rows, int expected, int m_ti
   }
   const double blocks = static_cast<double>(w.n / 64) * std::max(active, 1.0);
   // One wave: resident blocks per SM as the kernels' shared memory allows at m_tiles = 1
-  // (4 cp.async stages: wint2 52 KB, wint4 64 KB, wint8 96 KB).
+  // (4 cp.async stages: wint2 52 KB, wint4 64 KB, wint8 96 KB; the few-rows variant 72 KB: 3).
   const int per_sm = w.format == weight_format::wint2 ? 4 : w.format == weight_format::wint4 ? 3 : 2;
   const double target = static_cast<double>(per_sm) * multiprocessors;
   if (blocks >= target) return 1;
@@ -102,9 +114,14 @@ int choose_wint_splits(const expert_weights& w, int rows, int expected, int m_ti
   int splits = std::min({wint_max_splits, k_tiles, static_cast<int>(std::floor(target / blocks))});
   // wint2 decodes in registers: a second split pays even past one wave (measured, H100).
   if (w.format == weight_format::wint2) splits = std::max(splits, std::min(2, k_tiles));
-  if (splits <= 1) return 1;
-  const int per = (k_tiles + splits - 1) / splits;  // no empty slice
-  return (k_tiles + per - 1) / per;
+  if (splits > 1) {
+    const int per = (k_tiles + splits - 1) / splits;  // no empty slice
+    splits = (k_tiles + per - 1) / per;
+  } else {
+    splits = 1;
+  }
+  few_rows = few_rows && blocks * splits <= 3.0 * multiprocessors;
+  return splits;
 }
 
 }  // namespace
@@ -133,7 +150,9 @@ grouped_gemm_plan choose_grouped_gemm_plan(const expert_weights& w, int rows, in
   int m_tiles = expected <= 16 ? 1 : expected <= 32 ? 2 : 4;
   if (m_tiles == 1 && !wint_gemm_supports(w, 1)) m_tiles = 2;
   if (!wint_gemm_supports(w, m_tiles)) return {grouped_gemm_path::wint_dequant_bf16, 1};
-  return {grouped_gemm_path::wint_small_m, m_tiles, choose_wint_splits(w, rows, expected, m_tiles, multiprocessors)};
+  bool few_rows = false;
+  const int splits = choose_wint_splits(w, rows, expected, m_tiles, multiprocessors, few_rows);
+  return {grouped_gemm_path::wint_small_m, m_tiles, splits, few_rows};
 }
 
 bool plan_needs_host_offsets(const grouped_gemm_plan& plan) {
@@ -209,6 +228,9 @@ void grouped_gemm_runner::run(const expert_weights& w, const grouped_gemm_proble
       if (plan.splits < 1 || plan.splits > wint_max_splits)
         throw std::invalid_argument("grouped_gemm: splits out of 1..8");
       args.splits = plan.splits;
+      if (plan.few_rows && (plan.m_tiles != 1 || w.format == weight_format::wint8))
+        throw std::invalid_argument("grouped_gemm: few_rows needs m_tiles 1 and wint4 or wint2");
+      args.few_rows = plan.few_rows;
       if (plan.splits > 1 && p.offsets != nullptr) args.slots = std::min(w.experts, p.rows);
       if (w.format == weight_format::wint2) {
         wint2_gemm(args, w.experts, plan.m_tiles, stream);

@@ -91,6 +91,7 @@ struct grouped_gemm_plan {
   grouped_gemm_path path = grouped_gemm_path::cublas_bf16;
   int m_tiles = 1;  // small-M paths: rows per block pass = 16 · m_tiles (1, 2 or 4)
   int splits = 1;   // wint_small_m: slices of K per strip (split-K, wint_split_k.cuh), 1..8
+  bool few_rows = false;  // wint_small_m, m_tiles 1, wint4/wint2: the 8-row deep-pipeline variant
 };
 
 // Rows per expert past which the dequantise-then-cuBLAS path wins over the small-M kernel
@@ -110,7 +111,9 @@ inline constexpr int fp8_cublaslt_min_rows = 128;
 // still fits one wave (floor: measured on an H100, a second wave costs more than the split
 // gains), at most wint_max_splits ways (a cluster), at least one k-tile each; only when
 // one pass of m-tiles holds the expected rows. The SM count is read once off the current
-// device (none: no split), or given.
+// device (none: no split), or given. few_rows (the 8-row deep-pipeline variant): group-wise
+// wint4 and wint2, up to 10 expected rows, and when split only while the grid stays one wave
+// of it (3 blocks per SM); grouped_gemm.cpp gives the measurements.
 inline constexpr int wint_max_splits = 8;
 grouped_gemm_plan choose_grouped_gemm_plan(const expert_weights& w, int rows, int max_rows);
 grouped_gemm_plan choose_grouped_gemm_plan(const expert_weights& w, int rows, int max_rows, int multiprocessors);

@@ -20,18 +20,23 @@ namespace {
 
 using namespace detail;
 
-template <int MTiles>
+// Few = true (m_tiles = 1 only): the 1-token variant of wint_gemm_kernel.cuh's wint_tile
+// (8 rows per pass, rows 8-15 of the m16 tile zeros in registers; as many stages as fit
+// wint_few_rows_smem, here 8).
+template <int MTiles, bool Few = false>
 struct wint2_tile {
-  static constexpr int threads = 128, warps = 4, bn = 64, stages = 4;
+  static_assert(!Few || MTiles == 1, "the few-rows variant has one m-tile");
+  static constexpr int threads = 128, warps = 4, bn = 64;
   static constexpr int bk = MTiles == 1 ? 256 : 128;
   static constexpr int units = bk / 32;
   static constexpr int units_per_warp = units / warps;
   static constexpr int w_stage = units * 512;
-  static constexpr int rows = 16 * MTiles;
+  static constexpr int rows = Few ? 8 : 16 * MTiles;
   static constexpr int a_row_bytes = bk * 2;
   static constexpr int a_stage = rows * a_row_bytes;
   static constexpr int s_stage = (bk / 64) * bn * 2;
   static constexpr int stage_bytes = w_stage + a_stage + s_stage;
+  static constexpr int stages = Few ? std::min(8, wint_few_rows_smem / stage_bytes) : 4;
   static constexpr int red_stride = bn + 4;
   static constexpr int red_bytes = warps * rows * red_stride * 4;
   static constexpr int smem_bytes = std::max(stages * stage_bytes, red_bytes);
@@ -52,9 +57,9 @@ __device__ inline void decode_byte(std::uint32_t word, std::uint32_t selector, f
 // K-slice and cluster reduction (wint_split_k.cuh). Separate instantiations because the
 // split code, compiled into the one kernel, cost the unsplit launches up to 24% on an H100
 // (bench_moe_gpu: 1 token unsplit 23.8 -> 29.6 us, 512-token layer 1058 -> 1181 us).
-template <int MTiles, bool Split>
+template <int MTiles, bool Split, bool Few = false>
 __global__ void __launch_bounds__(128) wint2_gemm_kernel(wint_gemm_args args) {
-  using tile = wint2_tile<MTiles>;
+  using tile = wint2_tile<MTiles, Few>;
   extern __shared__ __align__(16) unsigned char smem[];
   const int nt = blockIdx.x;
   int e = blockIdx.y;
@@ -172,8 +177,10 @@ __global__ void __launch_bounds__(128) wint2_gemm_kernel(wint_gemm_args args) {
             const int r0 = mt * 16 + g, r1 = r0 + 8;
             const uint2 lo =
                 *reinterpret_cast<const uint2*>(a + r0 * tile::a_row_bytes + ((chunk ^ (r0 & 7)) * 16) + (t & 1) * 8);
-            const uint2 hi =
-                *reinterpret_cast<const uint2*>(a + r1 * tile::a_row_bytes + ((chunk ^ (r1 & 7)) * 16) + (t & 1) * 8);
+            uint2 hi = make_uint2(0u, 0u);  // rows 8-15 of the few-rows variant: none
+            if constexpr (tile::rows > 8)
+              hi =
+                  *reinterpret_cast<const uint2*>(a + r1 * tile::a_row_bytes + ((chunk ^ (r1 & 7)) * 16) + (t & 1) * 8);
             af[mt][0] = lo.x;
             af[mt][1] = hi.x;
             af[mt][2] = lo.y;
@@ -204,7 +211,8 @@ __global__ void __launch_bounds__(128) wint2_gemm_kernel(wint_gemm_args args) {
       for (int j = 0; j < 8; ++j) {
         float* p = red + (warp * tile::rows + mt * 16 + g) * tile::red_stride + j * 8 + 2 * t;
         *reinterpret_cast<float2*>(p) = make_float2(acc[mt][j][0], acc[mt][j][1]);
-        *reinterpret_cast<float2*>(p + 8 * tile::red_stride) = make_float2(acc[mt][j][2], acc[mt][j][3]);
+        if constexpr (tile::rows > 8)
+          *reinterpret_cast<float2*>(p + 8 * tile::red_stride) = make_float2(acc[mt][j][2], acc[mt][j][3]);
       }
     }
     __syncthreads();
@@ -224,20 +232,20 @@ __global__ void __launch_bounds__(128) wint2_gemm_kernel(wint_gemm_args args) {
   }
 }
 
-template <int MTiles>
+template <int MTiles, bool Few = false>
 void launch(const wint_gemm_args& args, int experts, cudaStream_t stream) {
-  using tile = wint2_tile<MTiles>;
+  using tile = wint2_tile<MTiles, Few>;
   static const bool configured = [] {
-    MOESERVE_CUDA_CHECK(cudaFuncSetAttribute(wint2_gemm_kernel<MTiles, false>,
+    MOESERVE_CUDA_CHECK(cudaFuncSetAttribute(wint2_gemm_kernel<MTiles, false, Few>,
                                              cudaFuncAttributeMaxDynamicSharedMemorySize, tile::smem_bytes));
-    MOESERVE_CUDA_CHECK(cudaFuncSetAttribute(wint2_gemm_kernel<MTiles, true>,
+    MOESERVE_CUDA_CHECK(cudaFuncSetAttribute(wint2_gemm_kernel<MTiles, true, Few>,
                                              cudaFuncAttributeMaxDynamicSharedMemorySize, tile::smem_bytes));
     return true;
   }();
   (void)configured;
   wint_gemm_args a = args;
   a.experts = experts;
-  wint_launch(wint2_gemm_kernel<MTiles, false>, wint2_gemm_kernel<MTiles, true>, a, tile::smem_bytes, stream);
+  wint_launch(wint2_gemm_kernel<MTiles, false, Few>, wint2_gemm_kernel<MTiles, true, Few>, a, tile::smem_bytes, stream);
 }
 
 }  // namespace
@@ -246,7 +254,10 @@ void wint2_gemm(const wint_gemm_args& args, int experts, int m_tiles, cudaStream
   if (experts <= 0 || args.n <= 0) return;
   switch (m_tiles) {
     case 1:
-      launch<1>(args, experts, stream);
+      if (args.few_rows)
+        launch<1, true>(args, experts, stream);
+      else
+        launch<1>(args, experts, stream);
       break;
     case 2:
       launch<2>(args, experts, stream);

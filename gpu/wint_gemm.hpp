@@ -52,6 +52,10 @@ struct wint_gemm_args {
   // within a thread-block cluster.
   int slots = 0;
   int splits = 1;
+  // m_tiles = 1 only, wint4 and wint2: the few-rows variant (8 rows per pass, more
+  // cp.async stages in the same shared memory; wint_gemm_kernel.cuh). Any row count is
+  // correct (more rows: more passes); the heuristic takes it for up to 10 expected rows.
+  bool few_rows = false;
 };
 
 void wint8_gemm(const wint_gemm_args& args, int experts, int m_tiles, cudaStream_t stream);

@@ -12,22 +12,28 @@
 
 namespace moeserve::gpu::detail {
 
-template <int Bits, bool Grouped, int MTiles>
+// Few = true (m_tiles = 1 only): the 1-token variant. Rows per pass 8 (the m16 tile's
+// rows 8-15 are zeros in registers, not in shared memory), which halves the activation
+// stage, and as many stages as fit wint_few_rows_smem (wint_split_k.cuh; wint4 6, g64/g128
+// 5), so that a block's whole K slice is in flight at once in the split-K regime.
+
+template <int Bits, bool Grouped, int MTiles, bool Few = false>
 struct wint_tile {
+  static_assert(!Few || MTiles == 1, "the few-rows variant has one m-tile");
   static constexpr int threads = 128;
   static constexpr int warps = 4;
   static constexpr int bn = 64;
   static constexpr int bk = MTiles == 1 ? 256 : 128;
-  static constexpr int stages = 4;
   static constexpr int units = bk / 16;
   static constexpr int units_per_warp = units / warps;
   static constexpr int unit_bytes = Bits * 128;  // 16 x 64 weights
   static constexpr int w_stage = units * unit_bytes;
-  static constexpr int rows = 16 * MTiles;
+  static constexpr int rows = Few ? 8 : 16 * MTiles;
   static constexpr int a_row_bytes = bk * 2;
   static constexpr int a_stage = rows * a_row_bytes;
   static constexpr int s_stage = Grouped ? (bk / 64) * bn * 2 : 0;  // up to bk/64 groups of 64 bf16
   static constexpr int stage_bytes = w_stage + a_stage + s_stage;
+  static constexpr int stages = Few ? std::min(8, wint_few_rows_smem / stage_bytes) : 4;
   static constexpr int red_stride = bn + 4;  // floats; padding against bank conflicts
   static constexpr int red_bytes = warps * rows * red_stride * 4;
   static constexpr int smem_bytes = std::max(stages * stage_bytes, red_bytes);
@@ -52,9 +58,9 @@ __device__ inline std::uint32_t dequant_int8_pair(std::uint32_t w, std::uint32_t
 // code cost the unsplit launches 4-33% on an H100 (bench_moe_gpu: Qwen3 gate_up 8 tokens
 // wint4 44.7 -> 48.3 us, ERNIE gate_up 512 tokens wint8 267 -> 356 us), so Split = false
 // keeps exactly the code it had before split-K.
-template <int Bits, bool Grouped, int MTiles, bool Split>
+template <int Bits, bool Grouped, int MTiles, bool Split, bool Few = false>
 __global__ void __launch_bounds__(128) wint_gemm_kernel(wint_gemm_args args) {
-  using tile = wint_tile<Bits, Grouped, MTiles>;
+  using tile = wint_tile<Bits, Grouped, MTiles, Few>;
   extern __shared__ __align__(16) unsigned char smem[];
   const int nt = blockIdx.x;
   int e = blockIdx.y;
@@ -159,9 +165,10 @@ __global__ void __launch_bounds__(128) wint_gemm_kernel(wint_gemm_args args) {
         std::uint32_t af[MTiles][4];
 #pragma unroll
         for (int mt = 0; mt < MTiles; ++mt) {
-          const int row = mt * 16 + (lane & 15);
+          const int row = mt * 16 + (lane & (tile::rows > 8 ? 15 : 7));
           const int chunk = u * 2 + (lane >> 4);
           ldmatrix_x4(af[mt], a + row * tile::a_row_bytes + ((chunk ^ (row & 7)) * 16));
+          if constexpr (tile::rows == 8) af[mt][1] = af[mt][3] = 0u;  // rows 8-15: none
         }
         std::uint32_t bf[8][2];
         if constexpr (Bits == 4) {
@@ -215,7 +222,8 @@ __global__ void __launch_bounds__(128) wint_gemm_kernel(wint_gemm_args args) {
       for (int j = 0; j < 8; ++j) {
         float* p = red + (warp * tile::rows + mt * 16 + g) * tile::red_stride + j * 8 + 2 * t;
         *reinterpret_cast<float2*>(p) = make_float2(acc[mt][j][0], acc[mt][j][1]);
-        *reinterpret_cast<float2*>(p + 8 * tile::red_stride) = make_float2(acc[mt][j][2], acc[mt][j][3]);
+        if constexpr (tile::rows > 8)
+          *reinterpret_cast<float2*>(p + 8 * tile::red_stride) = make_float2(acc[mt][j][2], acc[mt][j][3]);
       }
     }
     __syncthreads();
@@ -240,21 +248,21 @@ __global__ void __launch_bounds__(128) wint_gemm_kernel(wint_gemm_args args) {
   }
 }
 
-template <int Bits, bool Grouped, int MTiles>
+template <int Bits, bool Grouped, int MTiles, bool Few = false>
 void launch_wint_gemm_tiles(const wint_gemm_args& args, int experts, cudaStream_t stream) {
-  using tile = wint_tile<Bits, Grouped, MTiles>;
+  using tile = wint_tile<Bits, Grouped, MTiles, Few>;
   static const bool configured = [] {
-    MOESERVE_CUDA_CHECK(cudaFuncSetAttribute(wint_gemm_kernel<Bits, Grouped, MTiles, false>,
+    MOESERVE_CUDA_CHECK(cudaFuncSetAttribute(wint_gemm_kernel<Bits, Grouped, MTiles, false, Few>,
                                              cudaFuncAttributeMaxDynamicSharedMemorySize, tile::smem_bytes));
-    MOESERVE_CUDA_CHECK(cudaFuncSetAttribute(wint_gemm_kernel<Bits, Grouped, MTiles, true>,
+    MOESERVE_CUDA_CHECK(cudaFuncSetAttribute(wint_gemm_kernel<Bits, Grouped, MTiles, true, Few>,
                                              cudaFuncAttributeMaxDynamicSharedMemorySize, tile::smem_bytes));
     return true;
   }();
   (void)configured;
   wint_gemm_args a = args;
   a.experts = experts;
-  wint_launch(wint_gemm_kernel<Bits, Grouped, MTiles, false>, wint_gemm_kernel<Bits, Grouped, MTiles, true>, a,
-              tile::smem_bytes, stream);
+  wint_launch(wint_gemm_kernel<Bits, Grouped, MTiles, false, Few>, wint_gemm_kernel<Bits, Grouped, MTiles, true, Few>,
+              a, tile::smem_bytes, stream);
 }
 
 template <int Bits, bool Grouped>
@@ -262,6 +270,12 @@ void launch_wint_gemm(const wint_gemm_args& args, int experts, int m_tiles, cuda
   if (experts <= 0 || args.n <= 0) return;
   switch (m_tiles) {
     case 1:
+      if constexpr (Bits == 4) {  // the few-rows variant: wint4 only (wint8's stages would not fit 3 blocks/SM)
+        if (args.few_rows) {
+          launch_wint_gemm_tiles<Bits, Grouped, 1, true>(args, experts, stream);
+          break;
+        }
+      }
       launch_wint_gemm_tiles<Bits, Grouped, 1>(args, experts, stream);
       break;
     case 2:

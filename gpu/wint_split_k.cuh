@@ -30,6 +30,10 @@
 
 namespace moeserve::gpu::detail {
 
+// Shared memory of the few-rows (1-token) variants of the kernels (wint_gemm_args::few_rows):
+// 3 blocks per SM on Hopper; their stage count is what fits in it.
+inline constexpr int wint_few_rows_smem = 72 * 1024;
+
 // Expert of block row `slot`: slot itself, or the slot-th expert with rows (-1: none).
 // Every thread of the block must call it (it synchronises).
 __device__ inline int wint_block_expert(const wint_gemm_args& args, int slot) {

@@ -136,6 +136,7 @@ bench_weights make_weights(const format_spec& f, int experts, int n, int k, cuda
 struct result {
   std::string model, op, format, path;
   int tokens = 0, rows = 0, active = 0, m_tiles = 0, splits = 1;
+  bool few_rows = false;  // wint_small_m's 8-row deep-pipeline variant
   bench::gpu_timing t;
   double bytes = 0;
   double flops = 0;  // dense GEMMs only
@@ -158,13 +159,14 @@ void emit(const result& r) {
   const double base = bf16_median(r);
   std::printf(
       "{\"bench\":\"moe_gpu\",\"commit\":\"%s\",\"date\":\"%s\",\"device\":\"%s\",\"model\":\"%s\",\"op\":\"%s\","
-      "\"format\":\"%s\",\"path\":\"%s\",\"m_tiles\":%d,\"splits\":%d,\"tokens\":%d,\"rows\":%d,\"active_experts\":%d,"
+      "\"format\":\"%s\",\"path\":\"%s\",\"m_tiles\":%d,\"splits\":%d,\"few_rows\":%s,\"tokens\":%d,\"rows\":%d,"
+      "\"active_experts\":%d,"
       "\"median_us\":%.2f,\"p10_us\":%.2f,\"p90_us\":%.2f,\"reps\":%d,\"bytes\":%.0f,\"gbps\":%.1f,"
       "\"copy_gbps\":%.1f,\"copy_fraction\":%.3f,\"speedup_vs_bf16\":%.3f}\n",
       bench::json_escape(bench::commit()).c_str(), bench::utc_date().c_str(), bench::json_escape(device_name).c_str(),
-      r.model.c_str(), r.op.c_str(), r.format.c_str(), r.path.c_str(), r.m_tiles, r.splits, r.tokens, r.rows, r.active,
-      r.t.median_us, r.t.p10_us, r.t.p90_us, r.t.reps, r.bytes, gbps, copy_bps / 1e9, gbps * 1e9 / copy_bps,
-      base > 0 ? base / r.t.median_us : 0.0);
+      r.model.c_str(), r.op.c_str(), r.format.c_str(), r.path.c_str(), r.m_tiles, r.splits,
+      r.few_rows ? "true" : "false", r.tokens, r.rows, r.active, r.t.median_us, r.t.p10_us, r.t.p90_us, r.t.reps,
+      r.bytes, gbps, copy_bps / 1e9, gbps * 1e9 / copy_bps, base > 0 ? base / r.t.median_us : 0.0);
   std::fflush(stdout);
 }
 
@@ -231,9 +233,14 @@ void bench_model(const model_shape& m, const std::vector<int>& token_counts, int
         }
         if (plans[0].path == gpu::grouped_gemm_path::wint_small_m && tokens <= 8) {
           for (int splits = 1; splits <= 4; ++splits) {  // the split-K heuristic's alternatives
-            if (splits != plans[0].splits) plans.push_back({plans[0].path, plans[0].m_tiles, splits});
+            if (splits != plans[0].splits)
+              plans.push_back({plans[0].path, plans[0].m_tiles, splits, plans[0].few_rows});
           }
         }
+        // The other variant (8-row deep pipeline or 16-row) at the chosen split, where it exists.
+        if (plans[0].path == gpu::grouped_gemm_path::wint_small_m && plans[0].m_tiles == 1 && tokens <= 32 &&
+            f.format != weight_format::wint8)
+          plans.push_back({plans[0].path, 1, plans[0].splits, !plans[0].few_rows});
         for (const auto& plan : plans) {
           result r;
           r.model = m.name;
@@ -242,13 +249,15 @@ void bench_model(const model_shape& m, const std::vector<int>& token_counts, int
           r.path = gpu::to_string(plan.path);
           r.m_tiles = plan.m_tiles;
           r.splits = plan.splits;
+          r.few_rows = plan.few_rows;
           r.tokens = tokens;
           r.rows = rows;
           r.active = active;
           r.bytes = static_cast<double>(active) * w.weight_bytes_per_expert() + 2.0 * rows * (w.n + w.k);
           if (plan.path == gpu::grouped_gemm_path::wint_dequant_bf16) r.format = std::string(f.label) + "_dequant";
           if (&plan != &plans[0] && plan.path == gpu::grouped_gemm_path::wint_small_m)
-            r.format = std::string(f.label) + "_s" + std::to_string(plan.splits);
+            r.format = std::string(f.label) + "_s" + std::to_string(plan.splits) +
+                       (plan.few_rows != plans[0].few_rows ? (plan.few_rows ? "_r8" : "_r16") : "");
           r.t = timer.time([&] { runner.run(w, p, plan, s); }, 3, reps);
           emit(r);
         }

@@ -31,10 +31,19 @@ std::vector<grouped_gemm_plan> plans_for(const format_case& f) {
   if (f.format == weight_format::block_fp8)
     return {
         {grouped_gemm_path::fp8_small_m, 1}, {grouped_gemm_path::fp8_small_m, 2}, {grouped_gemm_path::fp8_small_m, 4}};
+  // {wint_small_m, 1, 1, true}: the 8-row deep-pipeline variant (wint4, wint2), here with
+  // experts of 17..130 rows too (many passes).
   if (f.format == weight_format::wint2)
     return {{grouped_gemm_path::wint_small_m, 1},
+            {grouped_gemm_path::wint_small_m, 1, 1, true},
             {grouped_gemm_path::wint_small_m, 2},
             {grouped_gemm_path::wint_small_m, 4}};
+  if (f.format == weight_format::wint4)
+    return {{grouped_gemm_path::wint_small_m, 1},
+            {grouped_gemm_path::wint_small_m, 1, 1, true},
+            {grouped_gemm_path::wint_small_m, 2},
+            {grouped_gemm_path::wint_small_m, 4},
+            {grouped_gemm_path::wint_dequant_bf16, 1}};
   return {{grouped_gemm_path::wint_small_m, 1},
           {grouped_gemm_path::wint_small_m, 2},
           {grouped_gemm_path::wint_small_m, 4},
@@ -53,7 +62,8 @@ void check_grouped(const format_case& f, int n, int k, const std::vector<int>& c
   device_array<int> d_offsets(offsets);
   for (const auto& plan : plans_for(f)) {
     SCOPED_TRACE(std::string(to_string(f.format)) + " g" + std::to_string(f.group_size) + " " + to_string(plan.path) +
-                 " m_tiles=" + std::to_string(plan.m_tiles) + " n=" + std::to_string(n) + " k=" + std::to_string(k));
+                 " m_tiles=" + std::to_string(plan.m_tiles) + (plan.few_rows ? " few_rows" : "") +
+                 " n=" + std::to_string(n) + " k=" + std::to_string(k));
     if (plan.path == grouped_gemm_path::wint_small_m && !wint_gemm_supports(w.view, plan.m_tiles)) continue;
     d_y.poison();
     grouped_gemm_problem p;
@@ -64,8 +74,8 @@ void check_grouped(const format_case& f, int n, int k, const std::vector<int>& c
     p.host_offsets = offsets.data();
     runner.run(w.view, p, plan, nullptr);
     const double err = relative_error(from_bf16(d_y.download()), ref);
-    std::printf("grouped gemm %-5s g%-3d %-17s m_tiles=%d n=%d k=%d rows=%d: rel err %.2e\n", to_string(f.format),
-                f.group_size, to_string(plan.path), plan.m_tiles, n, k, rows, err);
+    std::printf("grouped gemm %-5s g%-3d %-17s m_tiles=%d%s n=%d k=%d rows=%d: rel err %.2e\n", to_string(f.format),
+                f.group_size, to_string(plan.path), plan.m_tiles, plan.few_rows ? " few_rows" : "", n, k, rows, err);
     EXPECT_LE(err, bound_for(f));
   }
 }

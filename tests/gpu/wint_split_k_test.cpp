@@ -34,11 +34,15 @@ void check_split(const format_case& f, int n, int k, const std::vector<int>& cou
   const auto ref = reference_grouped_gemm(x, w.reference, offsets, n, k);
   device_array<std::uint16_t> d_x(to_bf16(x)), d_y(static_cast<std::size_t>(rows) * n);
   device_array<int> d_offsets(offsets);
-  for (const int m_tiles : {1, 2, 4}) {
+  // m_tiles 0 stands for m_tiles 1 with the few-rows variant (8 rows, deep pipeline).
+  for (const int tiles : {0, 1, 2, 4}) {
+    const bool few_rows = tiles == 0;
+    const int m_tiles = few_rows ? 1 : tiles;
+    if (few_rows && f.format == weight_format::wint8) continue;
     if (!wint_gemm_supports(w.view, m_tiles)) continue;
     for (const int splits : {2, 3, 4, 7}) {
-      SCOPED_TRACE(std::string(to_string(f.format)) + " g" + std::to_string(f.group_size) +
-                   " m_tiles=" + std::to_string(m_tiles) + " splits=" + std::to_string(splits) +
+      SCOPED_TRACE(std::string(to_string(f.format)) + " g" + std::to_string(f.group_size) + " m_tiles=" +
+                   std::to_string(m_tiles) + (few_rows ? " few_rows" : "") + " splits=" + std::to_string(splits) +
                    " n=" + std::to_string(n) + " k=" + std::to_string(k) + (dense ? " dense" : ""));
       grouped_gemm_problem p;
       p.x = as_bf16(d_x);
@@ -48,13 +52,13 @@ void check_split(const format_case& f, int n, int k, const std::vector<int>& cou
         p.offsets = d_offsets.get();
         p.host_offsets = offsets.data();
       }
-      const grouped_gemm_plan plan{grouped_gemm_path::wint_small_m, m_tiles, splits};
+      const grouped_gemm_plan plan{grouped_gemm_path::wint_small_m, m_tiles, splits, few_rows};
       d_y.poison();
       runner.run(w.view, p, plan, nullptr);
       const auto first = d_y.download();
       const double err = relative_error(from_bf16(first), ref);
-      std::printf("split-k %-5s g%-3d m_tiles=%d splits=%d n=%d k=%d rows=%d%s: rel err %.2e\n", to_string(f.format),
-                  f.group_size, m_tiles, splits, n, k, rows, dense ? " dense" : "", err);
+      std::printf("split-k %-5s g%-3d m_tiles=%d%s splits=%d n=%d k=%d rows=%d%s: rel err %.2e\n", to_string(f.format),
+                  f.group_size, m_tiles, few_rows ? " few_rows" : "", splits, n, k, rows, dense ? " dense" : "", err);
       EXPECT_LE(err, gemm_bound);
       d_y.poison();
       runner.run(w.view, p, plan, nullptr);
@@ -92,6 +96,14 @@ TEST(WintSplitK, HeuristicSplitsOnlyTheFewRowsRegime) {
   EXPECT_EQ(one_token.path, grouped_gemm_path::wint_small_m);
   EXPECT_GT(one_token.splits, 1);
   EXPECT_LE(one_token.splits, wint_max_splits);
+  EXPECT_FALSE(one_token.few_rows);  // per-channel wint4: the 16-row kernel (measured)
+  w.group_size = 128;
+  EXPECT_TRUE(choose_grouped_gemm_plan(w, 8, -1, 132).few_rows);  // the 8-row deep-pipeline variant
+  EXPECT_TRUE(choose_grouped_gemm_plan(w, 64, -1, 132).few_rows);
+  EXPECT_FALSE(choose_grouped_gemm_plan(w, 128 * 64, -1, 132).few_rows);  // many rows: never
+  EXPECT_FALSE(choose_grouped_gemm_plan(w, 8, -1, 0).few_rows);           // no device known
+  EXPECT_FALSE(choose_grouped_gemm_plan(w, 128 * 16, -1, 132).few_rows);  // mean 16 rows: m_tiles 2+
+  w.group_size = 0;
   EXPECT_EQ(choose_grouped_gemm_plan(w, 8, -1, 0).splits, 1);           // no device known
   EXPECT_EQ(choose_grouped_gemm_plan(w, 128 * 64, -1, 132).splits, 1);  // many rows
   w.k = 768;  // 3 k-tiles: never more splits than k-tiles
@@ -99,6 +111,12 @@ TEST(WintSplitK, HeuristicSplitsOnlyTheFewRowsRegime) {
   w.format = weight_format::wint2;
   w.k = 2048;
   EXPECT_GT(choose_grouped_gemm_plan(w, 8, -1, 132).splits, 1);
+  EXPECT_TRUE(choose_grouped_gemm_plan(w, 8, -1, 132).few_rows);
+  w.n = 2048;  // split 2 of 256 blocks: past one wave of the few-rows variant
+  w.k = 768;
+  EXPECT_FALSE(choose_grouped_gemm_plan(w, 8, -1, 132).few_rows);
+  w.format = weight_format::wint8;  // its stages would not fit: no few-rows variant
+  EXPECT_FALSE(choose_grouped_gemm_plan(w, 8, -1, 132).few_rows);
 }
 
 }  // namespace
