@@ -21,18 +21,14 @@
 #include "cpu/thread_pool.hpp"
 #include "model/io/dequantize.hpp"
 #include "model/io/half.hpp"
+#include "tests/cpu/random_floats.hpp"
 
 namespace moeserve::cpu {
 namespace {
 
 using model::dtype;
 
-std::vector<float> random_floats(std::size_t n, std::mt19937& rng, float scale = 1.0f) {
-  std::normal_distribution<float> d(0.0f, scale);
-  std::vector<float> v(n);
-  for (auto& x : v) x = d(rng);
-  return v;
-}
+using test_support::random_floats;
 
 std::uint16_t half_bits(float f) {  // positive normal values only (scales)
   const auto b = std::bit_cast<std::uint32_t>(f);

@@ -14,25 +14,20 @@
 #include "cpu/attention.hpp"
 #include "cpu/kv_cache.hpp"
 #include "quant/kv_cache_quant.hpp"
+#include "tests/cpu/random_floats.hpp"
 
 namespace moeserve::cpu {
 namespace {
 
 using quant::kv_cache_format;
-
-std::vector<float> normal(std::size_t n, std::mt19937& rng) {
-  std::normal_distribution<float> d;
-  std::vector<float> v(n);
-  for (auto& x : v) x = d(rng);
-  return v;
-}
+using test_support::random_floats;
 
 TEST(kv_cache_quant, stores_quant_block_layout) {
   std::mt19937 rng(1);
   const int heads = 2, dim = 16, bs = 4;
   for (const auto format : {kv_cache_format::int8, kv_cache_format::fp8}) {
     kv_cache cache({1, heads, dim, bs, 3, format});
-    const auto k = normal(heads * dim, rng), v = normal(heads * dim, rng);
+    const auto k = random_floats(heads * dim, rng), v = random_floats(heads * dim, rng);
     cache.store(0, 6, k.data(), v.data());  // block 1, slot 2
     quant::kv_block_layout layout{std::size_t(bs), std::size_t(heads), std::size_t(dim)};
     std::vector<std::uint8_t> codes(layout.value_count());
@@ -41,7 +36,8 @@ TEST(kv_cache_quant, stores_quant_block_layout) {
     std::vector<float> got(static_cast<std::size_t>(dim)), want(static_cast<std::size_t>(dim));
     for (int h = 0; h < heads; ++h) {
       cache.load_keys(0, 6, 1, h, got.data());
-      quant::dequantize_kv_head(format, std::span(codes).subspan(layout.value_offset(2, std::size_t(h)), std::size_t(dim)),
+      quant::dequantize_kv_head(format,
+                                std::span(codes).subspan(layout.value_offset(2, std::size_t(h)), std::size_t(dim)),
                                 scales[layout.scale_offset(2, std::size_t(h))], want);
       EXPECT_EQ(got, want);
     }
@@ -61,8 +57,9 @@ double max_attention_difference(kv_cache_format format, std::mt19937::result_typ
     b.slots.push_back(std::int64_t{s.block_table[std::size_t(p / bs)]} * bs + p % bs);
   }
   b.sequences.push_back(s);
-  const auto q = normal(std::size_t(len * heads * dim), rng), k = normal(std::size_t(len * kv_heads * dim), rng),
-             v = normal(std::size_t(len * kv_heads * dim), rng);
+  const auto q = random_floats(std::size_t(len * heads * dim), rng),
+             k = random_floats(std::size_t(len * kv_heads * dim), rng),
+             v = random_floats(std::size_t(len * kv_heads * dim), rng);
   std::vector<float> a(q.size()), c(q.size());
   const model::attention_params p{0, heads, kv_heads, dim, 0.125f};
   paged_attention(pool, plain, b, p, q.data(), k.data(), v.data(), a.data());

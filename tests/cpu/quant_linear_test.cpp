@@ -23,18 +23,14 @@
 #include "quant/wint2.hpp"
 #include "quant/wint4.hpp"
 #include "quant/wint8.hpp"
+#include "tests/cpu/random_floats.hpp"
 
 namespace moeserve::cpu {
 namespace {
 
 using quant::weight_format;
 
-std::vector<float> random_floats(std::size_t n, std::mt19937& rng, float scale = 1.0f) {
-  std::normal_distribution<float> d(0.0f, scale);
-  std::vector<float> v(n);
-  for (auto& x : v) x = d(rng);
-  return v;
-}
+using test_support::random_floats;
 
 std::vector<float> reference_dequantized(const model::quantized_weight& q) {
   if (auto* w = std::get_if<quant::wint8_weight>(&q.data)) return quant::dequantize_wint8(*w);
