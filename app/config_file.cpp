@@ -4,64 +4,48 @@
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <charconv>
 #include <set>
+
+#include "net/json_writer.hpp"
 
 namespace moeserve::app {
 
 namespace {
 
-// A YAML node as JSON text (for flags that take a JSON value, such as --quantization).
-void append_json(std::string& out, const YAML::Node& node) {
+// A YAML node as JSON (for flags that take a JSON value, such as --quantization). Plain
+// scalars that read as JSON literals (true, false, null, numbers) stay literals; every
+// other scalar is a string.
+void write_json(net::json_writer& w, const YAML::Node& node) {
   switch (node.Type()) {
-    case YAML::NodeType::Map: {
-      out += '{';
-      bool first = true;
+    case YAML::NodeType::Map:
+      w.begin_object();
       for (const auto& kv : node) {
-        if (!first) out += ',';
-        first = false;
-        append_json(out, YAML::Node(kv.first.as<std::string>()));
-        out += ':';
-        append_json(out, kv.second);
+        w.key(kv.first.as<std::string>());
+        write_json(w, kv.second);
       }
-      out += '}';
+      w.end_object();
       return;
-    }
-    case YAML::NodeType::Sequence: {
-      out += '[';
-      for (std::size_t i = 0; i < node.size(); ++i) {
-        if (i) out += ',';
-        append_json(out, node[i]);
-      }
-      out += ']';
+    case YAML::NodeType::Sequence:
+      w.begin_array();
+      for (const auto& item : node) write_json(w, item);
+      w.end_array();
       return;
-    }
     case YAML::NodeType::Scalar: {
       const std::string& s = node.Scalar();
-      // Plain scalars that read as JSON literals stay literals; everything else is a string.
-      const bool literal = node.Tag() != "!" && (s == "true" || s == "false" || s == "null" ||
-                                                 (!s.empty() && s.find_first_not_of("0123456789+-.eE") == std::string::npos &&
-                                                  (std::isdigit(static_cast<unsigned char>(s.front())) || s.front() == '-')));
-      if (literal) {
-        out += s;
-        return;
-      }
-      out += '"';
-      for (const char c : s) {
-        if (c == '"' || c == '\\') out += '\\';
-        if (static_cast<unsigned char>(c) < 0x20) {
-          static const char* hex = "0123456789abcdef";
-          out += "\\u00";
-          out += hex[(c >> 4) & 0xF];
-          out += hex[c & 0xF];
-          continue;
-        }
-        out += c;
-      }
-      out += '"';
+      const char* end = s.data() + s.size();
+      std::int64_t i = 0;
+      double d = 0;
+      if (node.Tag() == "!") w.string(s);  // quoted in the file: always a string
+      else if (s == "true" || s == "false") w.boolean(s == "true");
+      else if (s == "null") w.null();
+      else if (auto r = std::from_chars(s.data(), end, i); r.ec == std::errc() && r.ptr == end) w.integer(i);
+      else if (auto q = std::from_chars(s.data(), end, d); q.ec == std::errc() && q.ptr == end) w.real(d);
+      else w.string(s);
       return;
     }
     default:
-      out += "null";
+      w.null();
   }
 }
 
@@ -78,7 +62,8 @@ bool read_bool(const std::string& s, bool& value) {
 bool given_on_command_line(const CLI::Option& option, const std::vector<std::string>& args) {
   for (const auto& a : args) {
     if (a.rfind("--", 0) != 0) continue;
-    const std::string name = a.substr(2, a.find('=') == std::string::npos ? std::string::npos : a.find('=') - 2);
+    const auto eq = a.find('=');
+    const std::string name = a.substr(2, eq == std::string::npos ? std::string::npos : eq - 2);
     if (option.check_lname(name)) return true;
   }
   return false;
@@ -129,10 +114,10 @@ std::vector<std::string> config_file_arguments(const CLI::App& command, const st
         out.push_back(item.Scalar());
       }
     } else if (value.IsMap()) {  // a JSON value (e.g. a quantization config)
-      std::string json;
-      append_json(json, value);
+      net::json_writer json;
+      write_json(json, value);
       out.push_back(flag);
-      out.push_back(std::move(json));
+      out.push_back(json.take());
     } else if (value.IsScalar()) {
       out.push_back(flag);
       out.push_back(value.Scalar());
