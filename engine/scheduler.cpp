@@ -87,18 +87,16 @@ bool scheduler::is_long(const sequence& s) const {
   return static_cast<int>(s.tokens.size()) - s.computed > config_.long_prefill_threshold;
 }
 
-bool scheduler::group_prompt_in_progress(std::uint64_t group) const {
-  return std::any_of(running_.begin(), running_.end(), [&](sequence_id id) {
+scheduler::group_state scheduler::running_group(std::uint64_t group) const {
+  group_state g;
+  for (const sequence_id id : running_) {
     const sequence& other = sequences_.at(id);
-    return other.request.prompt_group == group && other.fills_group_prompt && output_count(other) == 0;
-  });
-}
-
-bool scheduler::group_has_output(std::uint64_t group) const {
-  return std::any_of(running_.begin(), running_.end(), [&](sequence_id id) {
-    const sequence& other = sequences_.at(id);
-    return other.request.prompt_group == group && output_count(other) > 0;
-  });
+    if (other.request.prompt_group != group) continue;
+    const bool sampled = output_count(other) > 0;
+    g.filling_prompt |= other.fills_group_prompt && !sampled;
+    g.has_output |= sampled;
+  }
+  return g;
 }
 
 void scheduler::add_to_plan(step_plan& plan, sequence_id id, sequence& s, int count) {
@@ -170,7 +168,7 @@ std::optional<step_plan> scheduler::schedule() {
     auto& s = sequences_.at(id);
     const bool long_prompt = static_cast<int>(s.tokens.size()) > config_.long_prefill_threshold;
     if (long_prompt && long_in_progress >= config_.max_long_partial_prefills) break;
-    if (config_.enable_prefix_caching && s.request.prompt_group != 0 && group_prompt_in_progress(s.request.prompt_group))
+    if (config_.enable_prefix_caching && s.request.prompt_group != 0 && running_group(s.request.prompt_group).filling_prompt)
       break;  // a sibling is filling the shared prompt in: wait for its blocks
     prefix_cache::match_result match;
     if (config_.enable_prefix_caching) {
@@ -188,7 +186,7 @@ std::optional<step_plan> scheduler::schedule() {
     }
     if (s.tokens.size() == s.request.prompt.size()) s.cached_tokens = s.computed;
     if (s.first_scheduled == std::chrono::steady_clock::time_point{}) s.first_scheduled = std::chrono::steady_clock::now();
-    s.fills_group_prompt = s.request.prompt_group != 0 && !group_has_output(s.request.prompt_group);
+    s.fills_group_prompt = s.request.prompt_group != 0 && !running_group(s.request.prompt_group).has_output;
     waiting_.pop_front();
     s.running = true;
     running_.push_back(id);

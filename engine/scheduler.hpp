@@ -120,8 +120,11 @@ class scheduler {
   void preempt(sequence_id id);
   void release(sequence& s);
   bool is_long(const sequence& s) const;
-  bool group_prompt_in_progress(std::uint64_t group) const;  // a choice is filling the group's prompt in
-  bool group_has_output(std::uint64_t group) const;          // a running choice has sampled
+  struct group_state {
+    bool filling_prompt = false;  // a running choice is filling the group's prompt in
+    bool has_output = false;      // a running choice has sampled
+  };
+  group_state running_group(std::uint64_t group) const;
   void add_to_plan(step_plan& plan, sequence_id id, sequence& s, int count);
   std::vector<sequence_event> end_all_in_flight();
 
