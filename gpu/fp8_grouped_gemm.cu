@@ -14,6 +14,7 @@
 
 #include "gpu/cuda_check.hpp"
 #include "gpu/fp8_gemm.hpp"
+#include "gpu/small_m_kernel_parts.cuh"
 #include "gpu/tensor_core_ops.cuh"
 
 namespace moeserve::gpu {
@@ -40,17 +41,13 @@ template <int MTiles>
 __global__ void __launch_bounds__(128) fp8_gemm_kernel(fp8_gemm_args args) {
   using tile = fp8_tile<MTiles>;
   extern __shared__ __align__(16) unsigned char smem[];
-  const int e = blockIdx.y, nt = blockIdx.x;
-  int begin = 0, count = args.dense_rows;
-  if (args.offsets != nullptr) {
-    begin = args.offsets[e];
-    count = args.offsets[e + 1] - begin;
-  }
-  if (count <= 0) return;
+  const int nt = blockIdx.x;
+  small_m_block b;
+  if (!small_m_block_setup<false, tile::rows, tile::bk>(args, b)) return;
+  const int e = b.e, begin = b.begin, count = b.count, k_tiles = b.k_tiles;
 
   const int tid = threadIdx.x, lane = tid & 31, warp = tid >> 5;
   const int n0 = nt * tile::bn;
-  const int k_tiles = args.k / tile::bk;
   const int n_blocks = (args.n + fp8_block_size - 1) / fp8_block_size;
   const std::uint8_t* w_strip = args.w + (static_cast<std::size_t>(e) * args.n + n0) * args.k;
   const float* ws_row = args.ws + (static_cast<std::size_t>(e) * n_blocks + n0 / fp8_block_size) * k_tiles;
@@ -68,6 +65,8 @@ __global__ void __launch_bounds__(128) fp8_gemm_kernel(fp8_gemm_args args) {
         cp_async16(base + swizzled(r, c), w_strip + static_cast<std::size_t>(r) * args.k + k0 + c * 16, true);
       }
       unsigned char* a = base + tile::w_stage;
+      // Not small_m_load_rows: with its loop (no row guard) the m_tiles 2 and 4 kernels,
+      // at 255 registers, spill (measured: stack 0 -> 16 and 40 -> 80 bytes).
 #pragma unroll
       for (int i = 0; i < (tile::a_stage / 16 + tile::threads - 1) / tile::threads; ++i) {
         const int idx = i * tile::threads + tid, r = idx >> 3, c = idx & 7;
@@ -88,27 +87,9 @@ __global__ void __launch_bounds__(128) fp8_gemm_kernel(fp8_gemm_args args) {
     };
 
     float acc[MTiles][8][4];
-#pragma unroll
-    for (int mt = 0; mt < MTiles; ++mt)
-#pragma unroll
-      for (int j = 0; j < 8; ++j)
-#pragma unroll
-        for (int v = 0; v < 4; ++v) acc[mt][j][v] = 0.0f;
-
-#pragma unroll
-    for (int s = 0; s < tile::stages - 1; ++s) {
-      if (s < k_tiles) load_stage(s, s);
-      cp_async_commit();
-    }
-
+    small_m_zero(acc);
     const int g = lane >> 2;
-    for (int kt = 0; kt < k_tiles; ++kt) {
-      cp_async_wait<tile::stages - 2>();
-      __syncthreads();
-      const int next = kt + tile::stages - 1;
-      if (next < k_tiles) load_stage(next % tile::stages, next);
-      cp_async_commit();
-
+    small_m_pipeline<tile::stages>(0, k_tiles, load_stage, [&](int kt) {
       const unsigned char* base = smem + (kt % tile::stages) * tile::stage_bytes;
       const unsigned char* a = base + tile::w_stage;
       const float* xs = reinterpret_cast<const float*>(a + tile::a_stage);
@@ -146,29 +127,11 @@ __global__ void __launch_bounds__(128) fp8_gemm_kernel(fp8_gemm_args args) {
           }
         }
       }
-    }
+    });
 
-    cp_async_wait<0>();
-    __syncthreads();
-    float* red = reinterpret_cast<float*>(smem);
-    const int t = lane & 3;
-#pragma unroll
-    for (int mt = 0; mt < MTiles; ++mt) {
-#pragma unroll
-      for (int j = 0; j < 8; ++j) {
-        float* p = red + (warp * tile::rows + mt * 16 + g) * tile::red_stride + j * 8 + 2 * t;
-        *reinterpret_cast<float2*>(p) = make_float2(acc[mt][j][0], acc[mt][j][1]);
-        *reinterpret_cast<float2*>(p + 8 * tile::red_stride) = make_float2(acc[mt][j][2], acc[mt][j][3]);
-      }
-    }
-    __syncthreads();
-    for (int idx = tid; idx < m_rows * tile::bn; idx += tile::threads) {
-      const int r = idx / tile::bn, c = idx % tile::bn;
-      float sum = 0.0f;
-#pragma unroll
-      for (int w = 0; w < tile::warps; ++w) sum += red[(w * tile::rows + r) * tile::red_stride + c];
-      args.y[static_cast<std::size_t>(begin + m0 + r) * args.n + n0 + c] = __float2bfloat16_rn(sum);
-    }
+    const float* red = small_m_stash_partials<tile::rows, tile::red_stride>(smem, acc, warp, lane);
+    small_m_store_sums<tile::warps, tile::rows, tile::red_stride, tile::bn, tile::threads, false>(
+        red, args.y, args.n, n0, begin + m0, m_rows, nullptr, 0, tid);
     __syncthreads();
   }
 }
@@ -176,11 +139,7 @@ __global__ void __launch_bounds__(128) fp8_gemm_kernel(fp8_gemm_args args) {
 template <int MTiles>
 void launch(const fp8_gemm_args& args, int experts, cudaStream_t stream) {
   using tile = fp8_tile<MTiles>;
-  static const bool configured = [] {
-    MOESERVE_CUDA_CHECK(
-        cudaFuncSetAttribute(fp8_gemm_kernel<MTiles>, cudaFuncAttributeMaxDynamicSharedMemorySize, tile::smem_bytes));
-    return true;
-  }();
+  static const bool configured = small_m_allow_smem(tile::smem_bytes, fp8_gemm_kernel<MTiles>);
   (void)configured;
   const dim3 grid(args.n / tile::bn, experts);
   fp8_gemm_kernel<MTiles><<<grid, tile::threads, tile::smem_bytes, stream>>>(args);

@@ -11,6 +11,7 @@
 #include <cstdint>
 
 #include "gpu/cuda_check.hpp"
+#include "gpu/small_m_kernel_parts.cuh"
 #include "gpu/tensor_core_ops.cuh"
 #include "gpu/wint2_gemm.hpp"
 #include "gpu/wint_split_k.cuh"
@@ -62,44 +63,20 @@ __global__ void __launch_bounds__(128) wint2_gemm_kernel(wint_gemm_args args) {
   using tile = wint2_tile<MTiles, Few>;
   extern __shared__ __align__(16) unsigned char smem[];
   const int nt = blockIdx.x;
-  int e = blockIdx.y;
-  if constexpr (Split) {
-    e = wint_block_expert(args, blockIdx.y);
-    if (e < 0) return;
-  }
-  int begin = 0, count = args.dense_rows;
-  if (args.offsets != nullptr) {
-    begin = args.offsets[e];
-    count = args.offsets[e + 1] - begin;
-  }
-  if (count <= 0) return;
-  int splits = 1, split = 0;
-  if constexpr (Split) {
-    splits = gridDim.z;
-    split = blockIdx.z;
-    if (splits > 1 && count > tile::rows) {  // more rows than expected: split 0 does it all
-      if (split != 0) return;
-      splits = 1;
-    }
-  }
+  small_m_block b;
+  if (!small_m_block_setup<Split, tile::rows, tile::bk>(args, b)) return;
 
   const int tid = threadIdx.x, lane = tid & 31, warp = tid >> 5, g = lane >> 2, t = lane & 3;
   const int n0 = nt * tile::bn;
-  int kt_begin = 0, k_tiles = args.k / tile::bk;
-  if constexpr (Split) {
-    int kt_end = 0;
-    wint_split_range(args.k / tile::bk, split, splits, kt_begin, kt_end);
-    k_tiles = kt_end - kt_begin;
-  }
   const int n_tiles = args.n / tile::bn;
   const std::size_t en = static_cast<std::size_t>(Split ? args.experts : gridDim.y) * args.n;
   const unsigned char* w_strip =
-      args.weights + (static_cast<std::size_t>(e) * n_tiles + nt) * static_cast<std::size_t>(args.k / 32) * 512;
+      args.weights + (static_cast<std::size_t>(b.e) * n_tiles + nt) * static_cast<std::size_t>(args.k / 32) * 512;
   const auto* scales = static_cast<const unsigned char*>(args.scales);
-  const float* code_scale = reinterpret_cast<const float*>(scales) + static_cast<std::size_t>(e) * args.n + n0 + g;
+  const float* code_scale = reinterpret_cast<const float*>(scales) + static_cast<std::size_t>(b.e) * args.n + n0 + g;
   const float* code_zp = code_scale + en;
   const __nv_bfloat16* s_strip = reinterpret_cast<const __nv_bfloat16*>(scales + en * 8) +
-                                 static_cast<std::size_t>(e) * (args.k / 64) * args.n + n0;
+                                 static_cast<std::size_t>(b.e) * (args.k / 64) * args.n + n0;
   float cs[8], zp[8];
 #pragma unroll
   for (int j = 0; j < 8; ++j) {
@@ -107,30 +84,17 @@ __global__ void __launch_bounds__(128) wint2_gemm_kernel(wint_gemm_args args) {
     zp[j] = __ldg(code_zp + 8 * j);
   }
 
-  for (int m0 = 0; m0 < count; m0 += tile::rows) {
-    const int m_rows = min(tile::rows, count - m0);
-    const __nv_bfloat16* x_rows = args.x + static_cast<std::size_t>(begin + m0) * args.k;
+  for (int m0 = 0; m0 < b.count; m0 += tile::rows) {
+    const int m_rows = min(tile::rows, b.count - m0);
+    const __nv_bfloat16* x_rows = args.x + static_cast<std::size_t>(b.begin + m0) * args.k;
 
     auto load_stage = [&](int buffer, int kt) {
       unsigned char* base = smem + buffer * tile::stage_bytes;
-      const unsigned char* w_src = w_strip + static_cast<std::size_t>(kt) * tile::w_stage;
-#pragma unroll
-      for (int i = 0; i < tile::w_stage / (16 * tile::threads); ++i) {
-        const int offset = (i * tile::threads + tid) * 16;
-        cp_async16(base + offset, w_src + offset, true);
-      }
+      small_m_copy_linear<tile::w_stage, tile::threads>(base, w_strip + static_cast<std::size_t>(kt) * tile::w_stage,
+                                                        tid);
       unsigned char* a = base + tile::w_stage;
-      constexpr int chunks_per_row = tile::bk / 8;
-#pragma unroll
-      for (int i = 0; i < tile::rows * chunks_per_row / tile::threads; ++i) {
-        const int idx = i * tile::threads + tid;
-        const int r = idx / chunks_per_row, c = idx % chunks_per_row;
-        const bool valid = r < m_rows;
-        const void* src =
-            valid ? static_cast<const void*>(x_rows + static_cast<std::size_t>(r) * args.k + kt * tile::bk + c * 8)
-                  : static_cast<const void*>(args.x);
-        cp_async16(a + r * tile::a_row_bytes + ((c ^ (r & 7)) * 16), src, valid);
-      }
+      small_m_load_rows<tile::rows, tile::a_row_bytes, tile::threads>(a, x_rows, args.x, args.k, kt * tile::bk, m_rows,
+                                                                      tid);
       unsigned char* s = a + tile::a_stage;
       if (tid < (tile::bk / 64) * 8) {
         const int grp = tid / 8, c = tid % 8;
@@ -140,26 +104,8 @@ __global__ void __launch_bounds__(128) wint2_gemm_kernel(wint_gemm_args args) {
     };
 
     float acc[MTiles][8][4];
-#pragma unroll
-    for (int mt = 0; mt < MTiles; ++mt)
-#pragma unroll
-      for (int j = 0; j < 8; ++j)
-#pragma unroll
-        for (int v = 0; v < 4; ++v) acc[mt][j][v] = 0.0f;
-
-#pragma unroll
-    for (int s = 0; s < tile::stages - 1; ++s) {
-      if (s < k_tiles) load_stage(s, kt_begin + s);
-      cp_async_commit();
-    }
-
-    for (int kt = 0; kt < k_tiles; ++kt) {
-      cp_async_wait<tile::stages - 2>();
-      __syncthreads();
-      const int next = kt + tile::stages - 1;
-      if (next < k_tiles) load_stage(next % tile::stages, kt_begin + next);
-      cp_async_commit();
-
+    small_m_zero(acc);
+    small_m_pipeline<tile::stages>(b.kt_begin, b.k_tiles, load_stage, [&](int kt) {
       const unsigned char* base = smem + (kt % tile::stages) * tile::stage_bytes;
       const unsigned char* a = base + tile::w_stage;
       const auto* s_group = reinterpret_cast<const unsigned short*>(a + tile::a_stage);
@@ -200,48 +146,18 @@ __global__ void __launch_bounds__(128) wint2_gemm_kernel(wint_gemm_args args) {
           }
         }
       }
-    }
+    });
 
-    cp_async_wait<0>();
-    __syncthreads();
-    float* red = reinterpret_cast<float*>(smem);
-#pragma unroll
-    for (int mt = 0; mt < MTiles; ++mt) {
-#pragma unroll
-      for (int j = 0; j < 8; ++j) {
-        float* p = red + (warp * tile::rows + mt * 16 + g) * tile::red_stride + j * 8 + 2 * t;
-        *reinterpret_cast<float2*>(p) = make_float2(acc[mt][j][0], acc[mt][j][1]);
-        if constexpr (tile::rows > 8)
-          *reinterpret_cast<float2*>(p + 8 * tile::red_stride) = make_float2(acc[mt][j][2], acc[mt][j][3]);
-      }
-    }
-    __syncthreads();
-    if constexpr (Split) {
-      wint_store_strip<tile::warps, tile::rows, tile::red_stride>(args, red, e, nt, begin + m0, m_rows, nullptr, split,
-                                                                  splits);
-    } else {
-      for (int idx = tid; idx < m_rows * tile::bn; idx += tile::threads) {
-        const int r = idx / tile::bn, c = idx % tile::bn;
-        float sum = 0.0f;
-#pragma unroll
-        for (int w = 0; w < tile::warps; ++w) sum += red[(w * tile::rows + r) * tile::red_stride + c];
-        args.y[static_cast<std::size_t>(begin + m0 + r) * args.n + n0 + c] = __float2bfloat16_rn(sum);
-      }
-    }
-    __syncthreads();
+    const float* red = small_m_stash_partials<tile::rows, tile::red_stride>(smem, acc, warp, lane);
+    wint_store_pass<Split, false, tile>(args, red, b, nt, b.begin + m0, m_rows, tid);
   }
 }
 
 template <int MTiles, bool Few = false>
 void launch(const wint_gemm_args& args, int experts, cudaStream_t stream) {
   using tile = wint2_tile<MTiles, Few>;
-  static const bool configured = [] {
-    MOESERVE_CUDA_CHECK(cudaFuncSetAttribute(wint2_gemm_kernel<MTiles, false, Few>,
-                                             cudaFuncAttributeMaxDynamicSharedMemorySize, tile::smem_bytes));
-    MOESERVE_CUDA_CHECK(cudaFuncSetAttribute(wint2_gemm_kernel<MTiles, true, Few>,
-                                             cudaFuncAttributeMaxDynamicSharedMemorySize, tile::smem_bytes));
-    return true;
-  }();
+  static const bool configured =
+      small_m_allow_smem(tile::smem_bytes, wint2_gemm_kernel<MTiles, false, Few>, wint2_gemm_kernel<MTiles, true, Few>);
   (void)configured;
   wint_gemm_args a = args;
   a.experts = experts;

@@ -72,30 +72,19 @@ TEST(Fp8Gemm, ActivationQuantizerIsBitExact) {
 void check_fp8(const std::vector<int>& counts, bool dense, int n, int k, const grouped_gemm_plan& plan,
                grouped_gemm_runner& runner, std::mt19937& rng) {
   const int experts = static_cast<int>(counts.size());
-  const auto offsets = offsets_from_counts(counts);
-  const int rows = offsets.back();
-  const device_weights w = make_weights({weight_format::block_fp8, 0}, experts, n, k, rng);
-  const auto x = activations(rows, k, rng);
-  const auto xq = quant::quantize_fp8_token_activation(x, rows, k);
+  grouped_case c({weight_format::block_fp8, 0}, n, k, counts, rng, activations);
+  const int rows = c.rows;
+  const auto& offsets = c.offsets;
+  const auto xq = quant::quantize_fp8_token_activation(c.x, rows, k);
   std::vector<float> ref(static_cast<std::size_t>(rows) * n);
   for (int e = 0; e < experts; ++e) {
     if (counts[e] == 0) continue;
-    const auto y = quant::fp8_block_gemm_reference(slice_rows(xq, offsets[e], offsets[e + 1]), w.fp8[e]);
+    const auto y = quant::fp8_block_gemm_reference(slice_rows(xq, offsets[e], offsets[e + 1]), c.w.fp8[e]);
     std::copy(y.begin(), y.end(), ref.begin() + static_cast<std::ptrdiff_t>(offsets[e]) * n);
   }
-  device_array<std::uint16_t> d_x(to_bf16(x)), d_y(static_cast<std::size_t>(rows) * n);
-  device_array<int> d_offsets(offsets);
-  d_y.poison();
-  grouped_gemm_problem p;
-  p.x = as_bf16(d_x);
-  p.y = as_bf16_mut(d_y);
-  p.rows = rows;
-  if (!dense) {
-    p.offsets = d_offsets.get();
-    p.host_offsets = offsets.data();
-  }
-  runner.run(w.view, p, plan, nullptr);
-  const double err = relative_error(from_bf16(d_y.download()), ref);
+  c.d_y.poison();
+  runner.run(c.w.view, c.problem(!dense), plan, nullptr);
+  const double err = relative_error(from_bf16(c.d_y.download()), ref);
   std::printf("fp8 %-13s m_tiles=%d %s n=%d k=%d rows=%d: rel err %.2e\n", to_string(plan.path), plan.m_tiles,
               dense ? "dense  " : "grouped", n, k, rows, err);
   EXPECT_LE(err, fp8_bound) << to_string(plan.path) << " m_tiles=" << plan.m_tiles;

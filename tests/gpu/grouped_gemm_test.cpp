@@ -52,28 +52,18 @@ std::vector<grouped_gemm_plan> plans_for(const format_case& f) {
 
 void check_grouped(const format_case& f, int n, int k, const std::vector<int>& counts, std::mt19937& rng,
                    grouped_gemm_runner& runner) {
-  const int experts = static_cast<int>(counts.size());
-  const auto offsets = offsets_from_counts(counts);
-  const int rows = offsets.back();
-  const device_weights w = make_weights(f, experts, n, k, rng);
-  const auto x = random_bf16_values(static_cast<std::size_t>(rows) * k, -1, 1, rng);
-  const auto ref = reference_grouped_gemm(x, w.reference, offsets, n, k);
-  device_array<std::uint16_t> d_x(to_bf16(x)), d_y(static_cast<std::size_t>(rows) * n);
-  device_array<int> d_offsets(offsets);
+  grouped_case c(f, n, k, counts, rng);
+  const auto ref = c.reference();
+  const int rows = c.rows;
+  const device_weights& w = c.w;
   for (const auto& plan : plans_for(f)) {
     SCOPED_TRACE(std::string(to_string(f.format)) + " g" + std::to_string(f.group_size) + " " + to_string(plan.path) +
                  " m_tiles=" + std::to_string(plan.m_tiles) + (plan.few_rows ? " few_rows" : "") +
                  " n=" + std::to_string(n) + " k=" + std::to_string(k));
     if (plan.path == grouped_gemm_path::wint_small_m && !wint_gemm_supports(w.view, plan.m_tiles)) continue;
-    d_y.poison();
-    grouped_gemm_problem p;
-    p.x = as_bf16(d_x);
-    p.y = as_bf16_mut(d_y);
-    p.rows = rows;
-    p.offsets = d_offsets.get();
-    p.host_offsets = offsets.data();
-    runner.run(w.view, p, plan, nullptr);
-    const double err = relative_error(from_bf16(d_y.download()), ref);
+    c.d_y.poison();
+    runner.run(w.view, c.problem(true), plan, nullptr);
+    const double err = relative_error(from_bf16(c.d_y.download()), ref);
     std::printf("grouped gemm %-5s g%-3d %-17s m_tiles=%d%s n=%d k=%d rows=%d: rel err %.2e\n", to_string(f.format),
                 f.group_size, to_string(plan.path), plan.m_tiles, plan.few_rows ? " few_rows" : "", n, k, rows, err);
     EXPECT_LE(err, bound_for(f));
@@ -106,17 +96,11 @@ TEST(GroupedGemm, DenseProblemWithoutOffsets) {
   grouped_gemm_runner runner;
   for (const auto& f : all_formats) {
     const int n = 256, k = 512, rows = 21;
-    const device_weights w = make_weights(f, 1, n, k, rng);
-    const auto x = random_bf16_values(static_cast<std::size_t>(rows) * k, -1, 1, rng);
-    const auto ref = reference_grouped_gemm(x, w.reference, {0, rows}, n, k);
-    device_array<std::uint16_t> d_x(to_bf16(x)), d_y(static_cast<std::size_t>(rows) * n);
-    d_y.poison();
-    grouped_gemm_problem p;
-    p.x = as_bf16(d_x);
-    p.y = as_bf16_mut(d_y);
-    p.rows = rows;
-    runner.run(w.view, p, nullptr);  // heuristic plan, no offsets at all
-    EXPECT_LE(relative_error(from_bf16(d_y.download()), ref), bound_for(f)) << to_string(f.format) << f.group_size;
+    grouped_case c(f, n, k, {rows}, rng);
+    const auto ref = c.reference();
+    c.d_y.poison();
+    runner.run(c.w.view, c.problem(false), nullptr);  // heuristic plan, no offsets at all
+    EXPECT_LE(relative_error(from_bf16(c.d_y.download()), ref), bound_for(f)) << to_string(f.format) << f.group_size;
   }
 }
 

@@ -244,4 +244,30 @@ device_weights make_weights(const format_case& f, int experts, int n, int k, std
   return d;
 }
 
+grouped_case::grouped_case(const format_case& f, int n_, int k_, const std::vector<int>& counts, std::mt19937& rng,
+                           const x_maker& make_x)
+    : n(n_),
+      k(k_),
+      offsets(offsets_from_counts(counts)),
+      rows(offsets.back()),
+      w(make_weights(f, static_cast<int>(counts.size()), n, k, rng)),
+      x(make_x ? make_x(rows, k, rng) : random_bf16_values(static_cast<std::size_t>(rows) * k, -1, 1, rng)),
+      d_x(to_bf16(x)),
+      d_y(static_cast<std::size_t>(rows) * n),
+      d_offsets(offsets) {}
+
+std::vector<float> grouped_case::reference() const { return reference_grouped_gemm(x, w.reference, offsets, n, k); }
+
+grouped_gemm_problem grouped_case::problem(bool with_offsets) {
+  grouped_gemm_problem p;
+  p.x = as_bf16(d_x);
+  p.y = as_bf16_mut(d_y);
+  p.rows = rows;
+  if (with_offsets) {
+    p.offsets = d_offsets.get();
+    p.host_offsets = offsets.data();
+  }
+  return p;
+}
+
 }  // namespace moeserve::gpu::testing

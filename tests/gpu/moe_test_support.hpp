@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <random>
 #include <vector>
@@ -109,5 +110,31 @@ struct device_weights {
 // wint2_weight layout, since the CCQ encoder is too slow for tests), repacked for the
 // device (wint_repack.hpp, wint2_gemm.hpp; block_fp8 is uploaded as is).
 device_weights make_weights(const format_case& f, int experts, int n, int k, std::mt19937& rng);
+
+// --- one grouped GEMM test problem --------------------------------------------------------
+// Experts with the given row counts: offsets, weights (make_weights), activations x (rows
+// × k, from make_x; default: random bf16 values in [-1, 1)), in that order from rng, and
+// their device copies: x, an output y of rows × n (not poisoned) and the offsets.
+struct grouped_case {
+  using x_maker = std::function<std::vector<float>(int rows, int k, std::mt19937& rng)>;
+  grouped_case(const format_case& f, int n, int k, const std::vector<int>& counts, std::mt19937& rng,
+               const x_maker& make_x = {});
+  grouped_case(const grouped_case&) = delete;
+  grouped_case& operator=(const grouped_case&) = delete;
+
+  // The double-precision reference of y (reference_grouped_gemm over w.reference).
+  std::vector<float> reference() const;
+  // The problem on d_x/d_y, with the device and host offsets or (with_offsets false) as a
+  // dense one without.
+  grouped_gemm_problem problem(bool with_offsets);
+
+  int n, k;
+  std::vector<int> offsets;  // [E+1]
+  int rows;
+  device_weights w;
+  std::vector<float> x;
+  device_array<std::uint16_t> d_x, d_y;
+  device_array<int> d_offsets;
+};
 
 }  // namespace moeserve::gpu::testing

@@ -26,14 +26,11 @@ const format_case split_formats[] = {{weight_format::wint8, 0},
 
 void check_split(const format_case& f, int n, int k, const std::vector<int>& counts, bool dense, std::mt19937& rng,
                  grouped_gemm_runner& runner) {
-  const int experts = static_cast<int>(counts.size());
-  const auto offsets = offsets_from_counts(counts);
-  const int rows = offsets.back();
-  const device_weights w = make_weights(f, experts, n, k, rng);
-  const auto x = random_bf16_values(static_cast<std::size_t>(rows) * k, -1, 1, rng);
-  const auto ref = reference_grouped_gemm(x, w.reference, offsets, n, k);
-  device_array<std::uint16_t> d_x(to_bf16(x)), d_y(static_cast<std::size_t>(rows) * n);
-  device_array<int> d_offsets(offsets);
+  grouped_case c(f, n, k, counts, rng);
+  const auto ref = c.reference();
+  const int rows = c.rows;
+  const device_weights& w = c.w;
+  device_array<std::uint16_t>& d_y = c.d_y;
   // m_tiles 0 stands for m_tiles 1 with the few-rows variant (8 rows, deep pipeline).
   for (const int tiles : {0, 1, 2, 4}) {
     const bool few_rows = tiles == 0;
@@ -44,14 +41,7 @@ void check_split(const format_case& f, int n, int k, const std::vector<int>& cou
       SCOPED_TRACE(std::string(to_string(f.format)) + " g" + std::to_string(f.group_size) + " m_tiles=" +
                    std::to_string(m_tiles) + (few_rows ? " few_rows" : "") + " splits=" + std::to_string(splits) +
                    " n=" + std::to_string(n) + " k=" + std::to_string(k) + (dense ? " dense" : ""));
-      grouped_gemm_problem p;
-      p.x = as_bf16(d_x);
-      p.y = as_bf16_mut(d_y);
-      p.rows = rows;
-      if (!dense) {
-        p.offsets = d_offsets.get();
-        p.host_offsets = offsets.data();
-      }
+      const grouped_gemm_problem p = c.problem(!dense);
       const grouped_gemm_plan plan{grouped_gemm_path::wint_small_m, m_tiles, splits, few_rows};
       d_y.poison();
       runner.run(w.view, p, plan, nullptr);
