@@ -72,4 +72,14 @@ __device__ inline std::uint32_t bf16x2_fma(std::uint32_t a, std::uint32_t b, std
   return d;
 }
 
+// (x & Mask) | Bits as one lop3 (0xEA = (a & b) | c). Written out because the compiler,
+// given two immediates, emits two LOP3s (SASS takes one immediate per LOP3); here it keeps
+// one constant in a register across the loop instead, one instruction per decoded pair.
+template <std::uint32_t Mask, std::uint32_t Bits>
+__device__ inline std::uint32_t and_or(std::uint32_t x) {
+  std::uint32_t d;
+  asm("lop3.b32 %0, %1, %2, %3, 0xEA;\n" : "=r"(d) : "r"(x), "n"(Mask), "n"(Bits));
+  return d;
+}
+
 }  // namespace moeserve::gpu::detail

@@ -22,7 +22,7 @@ namespace {
 using namespace detail;
 
 // Few = true (m_tiles = 1 only): the 1-token variant of wint_gemm_kernel.cuh's wint_tile
-// (8 rows per pass, rows 8-15 of the m16 tile zeros in registers; as many stages as fit
+// (8 rows per pass, rows 8-15 of the m16 tile repeat rows 0-7 in registers; as many stages as fit
 // wint_few_rows_smem, here 8).
 template <int MTiles, bool Few = false>
 struct wint2_tile {
@@ -43,15 +43,41 @@ struct wint2_tile {
   static constexpr int smem_bytes = std::max(stages * stage_bytes, red_bytes);
 };
 
-// bf16 pairs (w[4t], w[4t+1]) and (w[4t+2], w[4t+3]), unscaled, from one byte.
-__device__ inline void decode_byte(std::uint32_t word, std::uint32_t selector, float cs, float zp, std::uint32_t& p01,
+// Byte B of word in the low mantissa bits of 2^23 (float 2^23 + byte). `magic` holds
+// 0x4B000000 in a register so that the selector can be the immediate (one PRMT, no MOV).
+template <int B>
+__device__ inline float byte_over_2p23(std::uint32_t word, std::uint32_t magic) {
+  std::uint32_t d;
+  asm("prmt.b32 %0, %1, %2, %3;\n" : "=r"(d) : "r"(word), "r"(magic), "n"(0x7650 + B));
+  return __uint_as_float(d);
+}
+
+// bf16 pairs (w[4t], w[4t+1]) and (w[4t+2], w[4t+3]), unscaled, from byte B of word.
+template <int B>
+__device__ inline void decode_byte(std::uint32_t word, std::uint32_t magic, float cs, float zp, std::uint32_t& p01,
                                    std::uint32_t& p23) {
-  const float q = __uint_as_float(__byte_perm(word, 0x4B000000u, selector)) - 8388608.0f;
+  const float q = byte_over_2p23<B>(word, magic) - 8388608.0f;
   const float line = __fadd_rn(__fadd_rn(__fmul_rn(q, cs), zp), 0.5f);
   const std::uint32_t code = __float_as_uint(__fadd_rd(line, 8388608.0f)) & 0x7FFFu;  // floor, mod 2^15
   const std::uint32_t d = code * 0x80001u;
-  p01 = bf16x2_fma(((d >> 9) & 0x003F003Fu) | 0x43004300u, 0x3F803F80u /* 1 */, 0xC320C320u /* -160 */);
-  p23 = bf16x2_fma(((d >> 3) & 0x003F003Fu) | 0x43004300u, 0x3F803F80u, 0xC320C320u);
+  p01 = bf16x2_fma(and_or<0x003F003Fu, 0x43004300u>(d >> 9), 0x3F803F80u /* 1 */, 0xC320C320u /* -160 */);
+  p23 = bf16x2_fma(and_or<0x003F003Fu, 0x43004300u>(d >> 3), 0x3F803F80u, 0xC320C320u);
+}
+
+// The lane's eight n8 tiles of one k16 half: byte j % 4 of words[j / 4] is tile j's, scaled
+// by the tile's group scale s[j * 8] (one bf16 rounding).
+template <int J>
+__device__ inline void decode_row(const std::uint32_t (&words)[2], std::uint32_t magic, const float (&cs)[8],
+                                  const float (&zp)[8], const unsigned short* s, std::uint32_t (&bf)[8][2]) {
+  if constexpr (J < 8) {
+    std::uint32_t b0, b1;
+    decode_byte<J % 4>(words[J / 4], magic, cs[J], zp[J], b0, b1);
+    const std::uint32_t one = s[J * 8];
+    const std::uint32_t s2 = one | (one << 16);
+    bf[J][0] = bf16x2_fma(b0, s2, 0x80008000u /* -0 */);
+    bf[J][1] = bf16x2_fma(b1, s2, 0x80008000u);
+    decode_row<J + 1>(words, magic, cs, zp, s, bf);
+  }
 }
 
 // Split = false: the plain kernel (grid (N/64, E), all of K); Split = true: compacted grid,
@@ -77,6 +103,7 @@ __global__ void __launch_bounds__(128) wint2_gemm_kernel(wint_gemm_args args) {
   const float* code_zp = code_scale + en;
   const __nv_bfloat16* s_strip = reinterpret_cast<const __nv_bfloat16*>(scales + en * 8) +
                                  static_cast<std::size_t>(b.e) * (args.k / 64) * args.n + n0;
+  const std::uint32_t magic = 0x4B000000u;
   float cs[8], zp[8];
 #pragma unroll
   for (int j = 0; j < 8; ++j) {
@@ -123,7 +150,7 @@ __global__ void __launch_bounds__(128) wint2_gemm_kernel(wint_gemm_args args) {
             const int r0 = mt * 16 + g, r1 = r0 + 8;
             const uint2 lo =
                 *reinterpret_cast<const uint2*>(a + r0 * tile::a_row_bytes + ((chunk ^ (r0 & 7)) * 16) + (t & 1) * 8);
-            uint2 hi = make_uint2(0u, 0u);  // rows 8-15 of the few-rows variant: none
+            uint2 hi = lo;  // rows 8-15 of the few-rows variant repeat rows 0-7 (never stored)
             if constexpr (tile::rows > 8)
               hi =
                   *reinterpret_cast<const uint2*>(a + r1 * tile::a_row_bytes + ((chunk ^ (r1 & 7)) * 16) + (t & 1) * 8);
@@ -133,17 +160,14 @@ __global__ void __launch_bounds__(128) wint2_gemm_kernel(wint_gemm_args args) {
             af[mt][3] = hi.y;
           }
           const std::uint32_t words[2] = {h == 0 ? codes.x : codes.z, h == 0 ? codes.y : codes.w};
+          // All eight n8 tiles decoded first, then the eight MMAs: kept apart, the A fragment
+          // stays in its registers (interleaved, the compiler rebuilt it before every MMA).
+          std::uint32_t bf[8][2];
+          decode_row<0>(words, magic, cs, zp, s, bf);
 #pragma unroll
-          for (int j = 0; j < 8; ++j) {
-            std::uint32_t b0, b1;
-            decode_byte(words[j / 4], 0x7650u + (j % 4), cs[j], zp[j], b0, b1);
-            const std::uint32_t one = s[j * 8];
-            const std::uint32_t s2 = one | (one << 16);
-            b0 = bf16x2_fma(b0, s2, 0x80008000u /* -0 */);
-            b1 = bf16x2_fma(b1, s2, 0x80008000u);
+          for (int mt = 0; mt < MTiles; ++mt)
 #pragma unroll
-            for (int mt = 0; mt < MTiles; ++mt) mma_bf16_16816(acc[mt][j], af[mt], b0, b1);
-          }
+            for (int j = 0; j < 8; ++j) mma_bf16_16816(acc[mt][j], af[mt], bf[j][0], bf[j][1]);
         }
       }
     });

@@ -14,7 +14,7 @@
 namespace moeserve::gpu::detail {
 
 // Few = true (m_tiles = 1 only): the 1-token variant. Rows per pass 8 (the m16 tile's
-// rows 8-15 are zeros in registers, not in shared memory), which halves the activation
+// rows 8-15 repeat rows 0-7 in registers and are never stored), which halves the activation
 // stage, and as many stages as fit wint_few_rows_smem (wint_split_k.cuh; wint4 6, g64/g128
 // 5), so that a block's whole K slice is in flight at once in the split-K regime.
 
@@ -42,7 +42,7 @@ struct wint_tile {
 
 // int4 pair: (w & 0x000F000F) | 0x43004300 is bf16 (128 + u) in each half; minus 136 = q.
 __device__ inline std::uint32_t dequant_int4_pair(std::uint32_t w) {
-  return bf16x2_fma((w & 0x000F000Fu) | 0x43004300u, 0x3F803F80u /* 1.0 */, 0xC308C308u /* -136 */);
+  return bf16x2_fma(and_or<0x000F000Fu, 0x43004300u>(w), 0x3F803F80u /* 1.0 */, 0xC308C308u /* -136 */);
 }
 
 // int8: byte u into the mantissa of 2^23 (exact), minus 2^23 + 128 = q, exact in bf16:
@@ -113,8 +113,9 @@ __global__ void __launch_bounds__(128) wint_gemm_kernel(wint_gemm_args args) {
         for (int mt = 0; mt < MTiles; ++mt) {
           const int row = mt * 16 + (lane & (tile::rows > 8 ? 15 : 7));
           const int chunk = u * 2 + (lane >> 4);
+          // With 8 rows, rows 8-15 of the m16 tile repeat rows 0-7 (their sums are never stored):
+          // no registers to zero per step.
           ldmatrix_x4(af[mt], a + row * tile::a_row_bytes + ((chunk ^ (row & 7)) * 16));
-          if constexpr (tile::rows == 8) af[mt][1] = af[mt][3] = 0u;  // rows 8-15: none
         }
         std::uint32_t bf[8][2];
         if constexpr (Bits == 4) {

@@ -6,9 +6,14 @@
 // The fp8 column includes the activation quantization kernel.
 //
 //   bench_moe_gpu [--reps N] [--tokens 1,8,32,128,512] [--models qwen3,ernie] [--dense 0|1]
+//                 [--flush clean|dirty]
 //
 // One JSON line per measurement on stdout, then a readable table. Weights are random
-// (never zeros) and far larger than L2; L2 is also flushed before every timed call.
+// (never zeros) and far larger than L2; L2 is also flushed before every timed call, by
+// default with reads (moe_bench_timer.hpp says why; --flush dirty is the earlier memset).
+// Floors, timed the same way: an empty kernel, and at up to 8 tokens a plain read of the
+// bytes the bf16 and wint4 GEMMs read (gpu/timing_probes.hpp) -- what a kernel of that
+// size costs when it does nothing but stream its weights.
 // Routing of the GEMM rows: k distinct experts per token, uniformly at random; the layer
 // routes through its own router on random inputs.
 #include <cuda_runtime_api.h>
@@ -33,6 +38,7 @@
 #include "gpu/grouped_gemm.hpp"
 #include "gpu/moe_layer.hpp"
 #include "gpu/random_fill.hpp"
+#include "gpu/timing_probes.hpp"
 
 namespace {
 
@@ -145,6 +151,7 @@ struct result {
 std::vector<result> results;
 double copy_bps = 0;
 std::string device_name;
+std::string flush_name = "clean";
 
 double bf16_median(const result& r) {
   for (const auto& o : results) {
@@ -162,11 +169,11 @@ void emit(const result& r) {
       "\"format\":\"%s\",\"path\":\"%s\",\"m_tiles\":%d,\"splits\":%d,\"few_rows\":%s,\"tokens\":%d,\"rows\":%d,"
       "\"active_experts\":%d,"
       "\"median_us\":%.2f,\"p10_us\":%.2f,\"p90_us\":%.2f,\"reps\":%d,\"bytes\":%.0f,\"gbps\":%.1f,"
-      "\"copy_gbps\":%.1f,\"copy_fraction\":%.3f,\"speedup_vs_bf16\":%.3f}\n",
+      "\"copy_gbps\":%.1f,\"copy_fraction\":%.3f,\"speedup_vs_bf16\":%.3f,\"flush\":\"%s\"}\n",
       bench::json_escape(bench::commit()).c_str(), bench::utc_date().c_str(), bench::json_escape(device_name).c_str(),
       r.model.c_str(), r.op.c_str(), r.format.c_str(), r.path.c_str(), r.m_tiles, r.splits,
       r.few_rows ? "true" : "false", r.tokens, r.rows, r.active, r.t.median_us, r.t.p10_us, r.t.p90_us, r.t.reps,
-      r.bytes, gbps, copy_bps / 1e9, gbps * 1e9 / copy_bps, base > 0 ? base / r.t.median_us : 0.0);
+      r.bytes, gbps, copy_bps / 1e9, gbps * 1e9 / copy_bps, base > 0 ? base / r.t.median_us : 0.0, flush_name.c_str());
   std::fflush(stdout);
 }
 
@@ -261,6 +268,21 @@ void bench_model(const model_shape& m, const std::vector<int>& token_counts, int
           r.t = timer.time([&] { runner.run(w, p, plan, s); }, 3, reps);
           emit(r);
         }
+      }
+      if (tokens > 8) continue;
+      for (const char* label : {"bf16", "wint4"}) {  // the floor: only reading those bytes
+        const gpu::expert_weights& w = ws[label].view;
+        result r;
+        r.model = m.name;
+        r.op = op;
+        r.format = std::string("read_") + label;
+        r.path = "read_through";
+        r.tokens = tokens;
+        r.rows = rows;
+        r.active = active;
+        r.bytes = static_cast<double>(active) * w.weight_bytes_per_expert();
+        r.t = timer.time([&] { gpu::read_through(w.data, static_cast<std::size_t>(r.bytes), s); }, 3, reps);
+        emit(r);
       }
     }
   }
@@ -373,6 +395,19 @@ void print_table() {
                 r.t.median_us, cell("wint8").c_str(), cell("wint4").c_str(), cell("wint4_g128").c_str(),
                 cell("fp8").c_str(), cell("wint2").c_str(), r.rows);
   }
+  std::printf("\nfloors (same timer): only reading the weights the GEMM reads, us (%%bw)\n");
+  for (const auto& r : results) {
+    if (r.format != "read_bf16") continue;
+    auto w4 = by_key.find(r.model + "|" + r.op + "|" + std::to_string(r.tokens) + "|read_wint4");
+    std::printf("%-18s %-7s %5d  bf16 bytes %8.1f (%3.0f%%)", r.model.c_str(), r.op.c_str(), r.tokens, r.t.median_us,
+                100.0 * r.bytes / (r.t.median_us * 1e-6) / copy_bps);
+    if (w4 != by_key.end())
+      std::printf("   wint4 bytes %8.1f (%3.0f%%)", w4->second->t.median_us,
+                  100.0 * w4->second->bytes / (w4->second->t.median_us * 1e-6) / copy_bps);
+    std::printf("\n");
+  }
+  for (const auto& r : results)
+    if (r.op == "empty") std::printf("an empty kernel: %.1f us\n", r.t.median_us);
   std::printf("\ndense GEMMs, M tokens x N x K; TFLOP/s = 2MNK / time\n");
   for (const auto& r : results) {
     if (r.op != "dense") continue;
@@ -394,6 +429,11 @@ int main(int argc, char** argv) {
     if (std::strcmp(argv[i], "--tokens") == 0) token_counts = parse_list(argv[i + 1]);
     if (std::strcmp(argv[i], "--models") == 0) which = argv[i + 1];
     if (std::strcmp(argv[i], "--dense") == 0) dense = std::stoi(argv[i + 1]) != 0;
+    if (std::strcmp(argv[i], "--flush") == 0) flush_name = argv[i + 1];
+  }
+  if (flush_name != "clean" && flush_name != "dirty") {
+    std::fprintf(stderr, "bench_moe_gpu: --flush takes clean or dirty, not '%s'\n", flush_name.c_str());
+    return 2;
   }
   const gpu::device_inventory inv = gpu::list_devices();
   if (inv.devices.empty()) {
@@ -405,7 +445,17 @@ int main(int argc, char** argv) {
     copy_bps = gpu::measure_copy_bandwidth(std::size_t{1} << 30, 20).bytes_per_second;
     cudaStream_t s;
     MOESERVE_CUDA_CHECK(cudaStreamCreateWithFlags(&s, cudaStreamNonBlocking));
-    bench::gpu_timer timer(s, static_cast<std::size_t>(std::max(inv.devices[0].l2_cache_bytes, 1 << 20)));
+    bench::gpu_timer timer(s, static_cast<std::size_t>(std::max(inv.devices[0].l2_cache_bytes, 1 << 20)),
+                           flush_name == "dirty" ? bench::flush_mode::dirty : bench::flush_mode::clean);
+    {
+      result r;
+      r.model = "floor";
+      r.op = "empty";
+      r.format = "none";
+      r.path = "empty_kernel";
+      r.t = timer.time([&] { gpu::empty_kernel(s); }, 3, reps);
+      emit(r);
+    }
     for (const auto& m : models) {
       if (which.find(std::string(m.name).substr(0, 5)) == std::string::npos) continue;
       bench_model(m, token_counts, reps, timer, s);

@@ -4,11 +4,14 @@
 #include <vector>
 
 #include "gpu/cuda_check.hpp"
+#include "gpu/timing_probes.hpp"
 
 namespace moeserve::bench {
 
-gpu_timer::gpu_timer(cudaStream_t stream, std::size_t l2_bytes) : stream_(stream), flush_bytes_(2 * l2_bytes) {
+gpu_timer::gpu_timer(cudaStream_t stream, std::size_t l2_bytes, flush_mode mode)
+    : stream_(stream), flush_bytes_(2 * l2_bytes), mode_(mode) {
   MOESERVE_CUDA_CHECK(cudaMalloc(&flush_, flush_bytes_));
+  MOESERVE_CUDA_CHECK(cudaMemsetAsync(flush_, 0x5A, flush_bytes_, stream_));
   MOESERVE_CUDA_CHECK(cudaEventCreate(&start_));
   MOESERVE_CUDA_CHECK(cudaEventCreate(&stop_));
 }
@@ -24,7 +27,11 @@ gpu_timing gpu_timer::time(const std::function<void()>& op, int warmup, int reps
   MOESERVE_CUDA_CHECK(cudaStreamSynchronize(stream_));
   std::vector<double> us;
   for (int i = 0; i < reps; ++i) {
-    MOESERVE_CUDA_CHECK(cudaMemsetAsync(flush_, i & 0xFF, flush_bytes_, stream_));
+    if (mode_ == flush_mode::dirty) {
+      MOESERVE_CUDA_CHECK(cudaMemsetAsync(flush_, i & 0xFF, flush_bytes_, stream_));
+    } else {
+      gpu::read_through(flush_, flush_bytes_, stream_);
+    }
     MOESERVE_CUDA_CHECK(cudaEventRecord(start_, stream_));
     op();
     MOESERVE_CUDA_CHECK(cudaEventRecord(stop_, stream_));
