@@ -11,6 +11,8 @@
 // row stride RedStride floats) at the end of each pass of Rows rows.
 #include <cuda_bf16.h>
 
+#include <algorithm>
+
 #include <cstddef>
 
 #include "gpu/cuda_check.hpp"
@@ -197,6 +199,17 @@ template <typename... Kernels>
 bool small_m_allow_smem(int smem_bytes, Kernels... kernels) {
   (MOESERVE_CUDA_CHECK(cudaFuncSetAttribute(kernels, cudaFuncAttributeMaxDynamicSharedMemorySize, smem_bytes)), ...);
   return true;
+}
+
+// Dynamic shared memory one launch needs (host): the pipeline touches buffers
+// kt % Tile::stages for kt < the K tiles a block walks, so with fewer K tiles than stages
+// (K = 768 at bk = 256: 3 of 4) the unused buffers are not asked for and more blocks fit
+// per SM; the epilogue's reduction area must fit as well. Counted over all of K, not a
+// split's slice: a split-K block with more rows than one pass walks all of K.
+template <typename Tile>
+int small_m_launch_smem(int k) {
+  const int k_tiles = k / Tile::bk;
+  return std::max(std::min(Tile::stages, k_tiles) * Tile::stage_bytes, Tile::red_bytes);
 }
 
 }  // namespace moeserve::gpu::detail

@@ -185,7 +185,8 @@ void launch(const wint_gemm_args& args, int experts, cudaStream_t stream) {
   (void)configured;
   wint_gemm_args a = args;
   a.experts = experts;
-  wint_launch(wint2_gemm_kernel<MTiles, false, Few>, wint2_gemm_kernel<MTiles, true, Few>, a, tile::smem_bytes, stream);
+  wint_launch(wint2_gemm_kernel<MTiles, false, Few>, wint2_gemm_kernel<MTiles, true, Few>, a,
+              small_m_launch_smem<tile>(args.k), stream);
 }
 
 }  // namespace

@@ -174,7 +174,7 @@ void launch_wint_gemm_tiles(const wint_gemm_args& args, int experts, cudaStream_
   wint_gemm_args a = args;
   a.experts = experts;
   wint_launch(wint_gemm_kernel<Bits, Grouped, MTiles, false, Few>, wint_gemm_kernel<Bits, Grouped, MTiles, true, Few>,
-              a, tile::smem_bytes, stream);
+              a, small_m_launch_smem<tile>(args.k), stream);
 }
 
 template <int Bits, bool Grouped>
