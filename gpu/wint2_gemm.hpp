@@ -30,10 +30,10 @@
 // Requirements: N % 64 == 0, K % 128 == 0 (K % 256 == 0 for m_tiles = 1),
 // code_scale >= 0, code_zp >= 0 and 255·code_scale + code_zp < 2^22 (checked at repack).
 //
-// Measured on an H100 (bench_moe_gpu, Qwen3-30B-A3B gate_up, 1 token): 22.7 us unsplit
-// against wint4's 17.0 and bf16's 33.6; with split-K (wint_split_k.cuh, 2 splits) 17.7 us
-// against wint4's 15.4. The decode (~16 integer/fp32 instructions per byte, 4 weights)
-// still bounds it: 15% of the copy bandwidth.
+// Measured on an H100 (bench_moe_gpu, Qwen3-30B-A3B gate_up, 1 token, commit 066ca42):
+// 14.9 us with split-K 2 against wint4's 13.3 and bf16's 26.5. The decode (783 SASS
+// instructions per warp and K tile against wint4's 298) bounds it at 1 token, where both
+// kernels are issue-bound (docs/PERFORMANCE.md).
 // Stream: the kernel runs on the given stream; the repack is host-only.
 #include <cuda_runtime_api.h>
 
