@@ -60,7 +60,9 @@ int LLM::max_model_len() const { return impl_->max_len; }
 std::int64_t LLM::preemptions() const { return impl_->scheduler->preemptions(); }
 std::int64_t LLM::prefix_cache_hit_tokens() const { return impl_->scheduler->cache().hit_tokens(); }
 std::string LLM::backend_name() const { return impl_->executor->backend_name(); }
-std::string LLM::quantization_name() const { return impl_->executor->quantization().name(); }
+std::string LLM::quantization_name() const {
+  return impl_->executor->quantization().name_for(impl_->executor->config().moe.moe_layers);
+}
 std::size_t LLM::weight_bytes() const { return impl_->executor->weight_bytes(); }
 std::size_t LLM::kv_cache_bytes() const { return impl_->executor->kv_cache_bytes(); }
 

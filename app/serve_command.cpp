@@ -32,7 +32,7 @@ int run_serve(const serve_options& o, const executor_factory& make_executor) {
   const auto& config = bundle.config();
   const int max_len = config.context_length(o.max_model_len);
   const auto plan = serve_quantization(o, config);
-  spdlog::info("quantization: {} ({})", plan.name(), plan.method().empty() ? "none" : plan.method());
+  spdlog::info("quantization: {} ({})", plan.name_for(config.moe.moe_layers), plan.method().empty() ? "none" : plan.method());
   const int blocks = cpu::kv_blocks_for_bytes(config, o.block_size, static_cast<std::int64_t>(o.kv_cache_gib * (1 << 30)),
                                               max_len, plan.kv_cache());
 

@@ -155,13 +155,24 @@ bool quantization_plan::quantizes_anything() const {
 }
 
 std::string quantization_plan::name() const {
+  std::vector<weight_format> used = {dense_.format, moe_default_.format};
+  for (const moe_range& r : moe_ranges_) used.push_back(r.scheme.format);
+  return name_of(std::move(used));
+}
+
+std::string quantization_plan::name_for(const std::vector<bool>& moe_layers) const {
+  std::vector<weight_format> used = {dense_.format};
+  for (std::size_t i = 0; i < moe_layers.size(); ++i) {
+    if (moe_layers[i]) used.push_back(format_for(layer_kind::moe_expert, static_cast<int>(i)));
+  }
+  return name_of(std::move(used));
+}
+
+std::string quantization_plan::name_of(std::vector<weight_format> formats) const {
   std::vector<weight_format> used;
-  auto add = [&](weight_format f) {
+  for (const weight_format f : formats) {
     if (f != weight_format::none && std::find(used.begin(), used.end(), f) == used.end()) used.push_back(f);
-  };
-  add(dense_.format);
-  add(moe_default_.format);
-  for (const moe_range& r : moe_ranges_) add(r.scheme.format);
+  }
   if (used.empty()) used.push_back(weight_format::none);
   // Widest first: 8-bit, fp8, 4-bit, 2-bit (the enum order none, wint8, wint4, fp8, wint2 differs).
   auto rank = [](weight_format f) {

@@ -94,6 +94,11 @@ class quantization_plan {
   // lists its distinct weight formats, widest first, separated by '/': the WINT2 recipe is
   // "W8/4/2A16C16", uniform block_wise_fp8 is "Wfp8Afp8C16".
   std::string name() const;
+  // The name of the plan as applied to a model whose layer i is MoE when moe_layers[i]
+  // (dense layers and shared experts take the dense format): formats no layer of that model
+  // receives are left out. The WINT2 recipe is "W8/4/2A16C16" on a model with MoE layers past
+  // 6, "W8/4A16C16" with MoE layers 0-6 only, "W8A16C16" on a dense model.
+  std::string name_for(const std::vector<bool>& moe_layers) const;
 
  private:
   friend quantization_plan resolve_quantization(std::string_view, const std::optional<quantization_config>&,
@@ -103,6 +108,8 @@ class quantization_plan {
     int last = 0;  // inclusive
     weight_scheme scheme;
   };
+  std::string name_of(std::vector<weight_format> used) const;
+
   std::string method_;
   weight_scheme dense_;
   weight_scheme moe_default_;  // layers outside every range

@@ -109,7 +109,7 @@ quantize_summary quantize_checkpoint(const quantize_options& o) {
   const quant::quantization_plan plan =
       quant::resolve_quantization("", model::parse_quantization_config(summary.quantization_config, "--quantization"));
   if (!plan.quantizes_anything()) throw std::invalid_argument("--quantization: the plan quantizes nothing");
-  summary.plan_name = plan.name();
+  summary.plan_name = plan.name_for(config.moe.moe_layers);
   const std::string config_text = config_with_quantization(o.model / "config.json", summary.quantization_config);
 
   const model::safetensors_checkpoint input(o.model);

@@ -63,6 +63,29 @@ TEST(QuantizationPlan, BareWint2FlagIsFastDeploysRecipe) {
   EXPECT_EQ(plan.format_for(layer_kind::moe_expert, 1000), weight_format::wint2);
 }
 
+// The name a model sees lists only the formats its layers receive.
+TEST(QuantizationPlan, NameForAModelLeavesOutFormatsNoLayerGets) {
+  const quantization_plan recipe = resolve_quantization("wint2", std::nullopt);
+  EXPECT_EQ(recipe.name(), "W8/4/2A16C16");
+  EXPECT_EQ(recipe.name_for(std::vector<bool>(10, true)), "W8/4/2A16C16");
+  EXPECT_EQ(recipe.name_for(std::vector<bool>(7, true)), "W8/4A16C16");  // MoE layers 0-6 only
+  EXPECT_EQ(recipe.name_for({}), "W8A16C16");                           // dense model
+  EXPECT_EQ(recipe.name_for(std::vector<bool>(30, false)), "W8A16C16");
+  std::vector<bool> late_moe(12, false);
+  late_moe[11] = true;  // one MoE layer, past the WINT4 range
+  EXPECT_EQ(recipe.name_for(late_moe), "W8/2A16C16");
+  // WINT4 experts over layers 0..100000 and WINT2 for the rest: no layer of a 10-layer model
+  // is WINT2.
+  quantization_config c;
+  c.quantization = "mix_quant";
+  c.dense_quant_type = "wint4";
+  c.moe_quant_type = "w4w2";
+  c.moe_w4_quant_config = moe_layer_quant_config{"wint4", "group", 128, 0, 100000};
+  const quantization_plan g128 = resolve_quantization("", c);
+  EXPECT_EQ(g128.name_for(std::vector<bool>(10, true)), "W4A16C16");
+  EXPECT_EQ(resolve_quantization("wint8", std::nullopt, kv_cache_format::int8).name_for({}), "W8A16C8");
+}
+
 // w4w2 with only the WINT2 range given: WINT4 takes the layers before it, never over it.
 TEST(QuantizationPlan, W4w2WithOnlyTheWint2RangeLeavesItsLayersToWint2) {
   quantization_config c;
