@@ -32,8 +32,8 @@
 //
 // Measured on an H100 (bench_moe_gpu, Qwen3-30B-A3B gate_up, 1 token, commit 066ca42):
 // 14.9 us with split-K 2 against wint4's 13.3 and bf16's 26.5. The decode (783 SASS
-// instructions per warp and K tile against wint4's 298) bounds it at 1 token, where both
-// kernels are issue-bound (docs/PERFORMANCE.md).
+// instructions per warp and K tile against wint4's 298) bounds it: at 1 token neither kernel
+// is memory-bound (docs/PERFORMANCE.md).
 // Stream: the kernel runs on the given stream; the repack is host-only.
 #include <cuda_runtime_api.h>
 
