@@ -12,7 +12,6 @@
 #include <cuda_bf16.h>
 
 #include <algorithm>
-
 #include <cstddef>
 
 #include "gpu/cuda_check.hpp"

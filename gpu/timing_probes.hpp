@@ -14,7 +14,8 @@
 
 namespace moeserve::gpu {
 
-// Reads `bytes` from `src` (device pointer, 16-byte aligned) on `stream`. The loaded words
+// Reads `bytes` from `src` (device pointer, 16-byte aligned; a last partial 16 bytes is
+// left unread) on `stream`. The loaded words
 // are folded and written to a device word only when the fold equals a value no fill
 // produces in practice (so the compiler must keep the loads; nothing is written).
 void read_through(const void* src, std::size_t bytes, cudaStream_t stream);
