@@ -58,7 +58,8 @@ struct write_done {
   bool ok = true;
 };
 struct peer_event {
-  bool gone = false;  // the client closed the connection (else it sent more data)
+  bool gone = false;   // the client closed the connection
+  bool stale = false;  // readable was reported but nothing was there (an edge already consumed)
 };
 using session_protocol = std::variant<full_response, stream_begin, stream_data, stream_end, read_done, write_done,
                                       peer_event>;

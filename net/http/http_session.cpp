@@ -137,7 +137,11 @@ void http_session::receive(session_protocol& message) {
                  },
                  [&](peer_event& p) {
                    watching_ = false;
-                   if (p.gone && responding_) close(true);
+                   if (p.gone && responding_) {
+                     close(true);
+                   } else if (p.stale && responding_) {
+                     watch_for_disconnect();  // keep watching: a later close must still cancel
+                   }
                  }},
              message);
 }
@@ -170,15 +174,19 @@ void http_session::watch_for_disconnect() {
   conn_->socket.async_wait(asio::ip::tcp::socket::wait_read, [conn = conn_, me = self()](beast::error_code ec) {
     // Readable while a response is pending: either the client pipelined a request (left
     // in the socket for the next read) or it closed; only EOF or an error count as gone.
+    // Nothing to read at all is a stale readiness report (the edge of bytes the request
+    // read already took, delivered late): the session then waits again, or a close that
+    // comes later would go unseen and a queued request would keep its place.
     char probe;
     beast::error_code peek_ec;
     std::size_t n = 1;
+    bool stale = false;
     if (!ec) {
       conn->socket.non_blocking(true, peek_ec);  // a peek must never wait (it would hold the strand)
       n = conn->socket.receive(asio::buffer(&probe, 1), asio::ip::tcp::socket::message_peek, peek_ec);
-      if (peek_ec == asio::error::would_block) peek_ec = {}, n = 1;
+      if (peek_ec == asio::error::would_block) stale = true, peek_ec = {}, n = 1;
     }
-    me.send(peer_event{ec || peek_ec || n == 0});
+    me.send(peer_event{ec || peek_ec || n == 0, stale});
   });
 }
 

@@ -292,14 +292,15 @@ def open_raw_request(port, body):
     return s
 
 
-def wait_for(server, predicate, timeout=15):
+def wait_for(server, predicate, timeout=15, what=""):
     deadline = time.time() + timeout
     while time.time() < deadline:
         m = metrics(server)
         if predicate(m):
             return m
         time.sleep(0.1)
-    raise AssertionError(f"timed out; metrics now: { {k: v for k, v in metrics(server).items() if 'num_requests' in k} }")
+    now = {k: v for k, v in metrics(server).items() if 'num_requests' in k}
+    raise AssertionError(f"timed out{' waiting for ' + what if what else ''}; metrics now: {now}")
 
 
 def test_a_client_that_disconnects_while_queued_frees_its_place(request):
@@ -311,7 +312,8 @@ def test_a_client_that_disconnects_while_queued_frees_its_place(request):
             queued = open_raw_request(s.port, {"prompt": "Queued:", "max_tokens": 5, "stream": stream})
             wait_for(s, lambda m: m["moeserve:num_requests_waiting"] == 1)
             queued.close()
-            wait_for(s, lambda m: m["moeserve:num_requests_waiting"] == 0)
+            wait_for(s, lambda m: m["moeserve:num_requests_waiting"] == 0,
+                     what=f"the {'streamed' if stream else 'plain'} queued request to leave after its client closed")
         running.close()
         m = wait_for(s, lambda m: m["moeserve:num_requests_running"] == 0)
         assert m["moeserve:kv_cache_usage_perc"] == 0
