@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <charconv>
+#include <cmath>
 #include <set>
 
 #include "net/json_writer.hpp"
@@ -40,7 +41,8 @@ void write_json(net::json_writer& w, const YAML::Node& node) {
       else if (s == "true" || s == "false") w.boolean(s == "true");
       else if (s == "null") w.null();
       else if (auto r = std::from_chars(s.data(), end, i); r.ec == std::errc() && r.ptr == end) w.integer(i);
-      else if (auto q = std::from_chars(s.data(), end, d); q.ec == std::errc() && q.ptr == end) w.real(d);
+      else if (auto q = std::from_chars(s.data(), end, d); q.ec == std::errc() && q.ptr == end && std::isfinite(d))
+        w.real(d);  // from_chars also reads "nan" and "inf", which JSON has no number for
       else w.string(s);
       return;
     }

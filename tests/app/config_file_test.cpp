@@ -62,7 +62,8 @@ TEST(ConfigFile, YamlKeysBecomeTheirFlags) {
                                "served_model_name: [a, b]\n"
                                "enable_prefix_caching: false\n"
                                "use-cudagraph: true\n"
-                               "quantization: {dense_quant_type: wint8, moe_quant_type: w4w2, quant_start_layer: 0}\n");
+                               "quantization: {dense_quant_type: wint8, moe_quant_type: w4w2, quant_start_layer: 0,"
+                               " scale: 0.5, note: nan, limit: inf}\n");
   serve_like s;
   s.parse({"moeserve", "serve", "--config", file});
   EXPECT_EQ(s.o.model, "m.gguf");
@@ -71,7 +72,9 @@ TEST(ConfigFile, YamlKeysBecomeTheirFlags) {
   EXPECT_EQ(s.o.names, (std::vector<std::string>{"a", "b"}));
   EXPECT_FALSE(s.o.prefix);
   EXPECT_TRUE(s.o.graphs);
-  EXPECT_EQ(s.o.quantization, R"({"dense_quant_type":"wint8","moe_quant_type":"w4w2","quant_start_layer":0})");
+  // Numbers stay numbers; "nan" and "inf", which JSON has no number for, stay strings.
+  EXPECT_EQ(s.o.quantization, R"({"dense_quant_type":"wint8","moe_quant_type":"w4w2","quant_start_layer":0,)"
+                              R"("scale":0.5,"note":"nan","limit":"inf"})");
 }
 
 TEST(ConfigFile, JsonWorksTheSame) {
