@@ -1,7 +1,5 @@
 #include "app/quantize/checkpoint_quantizer.hpp"
 
-#include <simdjson.h>
-
 #include <cstring>
 #include <fstream>
 #include <memory>
@@ -39,16 +37,10 @@ void write_text(const fs::path& p, std::string_view text) {
   if (!out) throw std::runtime_error(p.string() + ": write failed");
 }
 
-// The source config.json with "quantization_config": qc added as its last key.
+// The source config.json (already parsed as a JSON object by load_hf_config) with
+// "quantization_config": qc added as its last key.
 std::string config_with_quantization(const fs::path& path, const std::string& qc) {
   const std::string text = read_text(path);
-  simdjson::dom::parser parser;
-  simdjson::dom::object root;
-  if (parser.parse(text).get(root) != simdjson::SUCCESS) throw std::runtime_error(path.string() + ": not a JSON object");
-  simdjson::dom::element existing;
-  if (root["quantization_config"].get(existing) == simdjson::SUCCESS) {
-    throw std::invalid_argument(path.string() + ": the model is already quantized (it has a quantization_config)");
-  }
   const auto close = text.rfind('}');
   std::string head = text.substr(0, close);
   while (!head.empty() && (head.back() == ' ' || head.back() == '\n' || head.back() == '\r' || head.back() == '\t')) {
@@ -104,6 +96,10 @@ quantize_summary quantize_checkpoint(const quantize_options& o) {
     throw std::invalid_argument(o.output.string() + ": exists and is not an empty directory");
   }
   const model::model_config config = model::load_hf_config(o.model / "config.json");
+  if (config.quantization) {
+    throw std::invalid_argument((o.model / "config.json").string() +
+                                ": the model is already quantized (it has a quantization_config)");
+  }
   quantize_summary summary;
   summary.quantization_config = quantization_json_of(o.quantization, config.num_layers);
   const quant::quantization_plan plan =

@@ -84,7 +84,7 @@ const model::tensor_view& expect_tensor(const model::safetensors_checkpoint& c, 
 }
 
 // The weight as the file stores it, dequantized with quant/ -- and the same from quant/'s
-// quantizer run on the source: they must be equal bit for bit. Returns the formats seen.
+// quantizer run on the source: they must be equal bit for bit.
 void check_weight(const model::safetensors_checkpoint& out, const model::tensor_view& src,
                   quant::weight_scheme scheme) {
   const std::string w(src.name);
@@ -171,12 +171,11 @@ check_counts check_output(const fs::path& in, const fs::path& out, const quant::
   return counts;
 }
 
+// The plan the output's config.json gives, read the way a load reads it.
 quant::quantization_plan plan_of_output(const fs::path& out) {
-  const std::string config = read_text(out / "config.json");
-  const auto at = config.find("\"quantization_config\": ");
-  EXPECT_NE(at, std::string::npos);
-  const std::string qc = config.substr(at + 23, config.rfind('}') - at - 23);
-  return quant::resolve_quantization("", model::parse_quantization_config(qc, "config.json"));
+  const model::model_config config = model::load_hf_config(out / "config.json");
+  EXPECT_TRUE(config.quantization.has_value()) << "no quantization_config in the output";
+  return model::resolve_model_quantization("", config);
 }
 
 quantize_summary quantize(const fs::path& in, const std::string& q, const fs::path& out, int threads = 2) {
