@@ -47,9 +47,9 @@ struct wint_gemm_args {
   const void* scales = nullptr;
   int n = 0, k = 0, group_size = 0;
   int experts = 0;  // E (set by the launchers from their `experts` argument)
-  // Few-rows regime (wint_split_k.cuh): grid.y = slots when > 0 (the slots-th expert with
-  // rows, compacted grid; needs offsets), grid.z = splits slices of K (1..8), reduced
-  // within a thread-block cluster.
+  // Few-rows regime (wint_split_k.cuh): grid.z = splits slices of K (1..8), reduced within
+  // a thread-block cluster; with splits > 1, grid.y = slots when > 0 (block row y takes the
+  // y-th expert that has rows, a compacted grid; needs offsets). Unsplit launches ignore it.
   int slots = 0;
   int splits = 1;
   // m_tiles = 1 only, wint4 and wint2: the few-rows variant (8 rows per pass, more

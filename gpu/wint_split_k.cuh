@@ -113,25 +113,19 @@ __device__ inline void wint_store_strip(const wint_gemm_args& args, const float*
   cluster.sync();  // split 0 has read everyone's shared memory
 }
 
-// The grid for these arguments (the launchers' common part).
-inline dim3 wint_grid(const wint_gemm_args& args) {
-  return dim3(args.n / 64, args.slots > 0 && args.offsets != nullptr ? args.slots : args.experts,
-              args.splits > 1 ? args.splits : 1);
-}
-
-// Launches over wint_grid(args), 128 threads: `plain` (the kernel's Split = false
-// instantiation, grid (N/64, E), no cluster) when neither split nor compacted, else `split`
-// as clusters of the splits. Two instantiations, measured: the split code compiled into
-// the plain kernel slowed every unsplit launch (wint_gemm_kernel.cuh).
+// Launches 128-thread blocks: `plain` (the kernel's Split = false instantiation, grid
+// (N/64, E), no cluster) when K is not split, else `split` over (N/64, slots or E, splits)
+// as clusters of the splits (slots count only with splits > 1). Two instantiations,
+// measured: the split code compiled into the plain kernel slowed every unsplit launch
+// (wint_gemm_kernel.cuh).
 template <typename Kernel>
 void wint_launch(Kernel plain, Kernel split, const wint_gemm_args& args, int smem_bytes, cudaStream_t stream) {
-  if (args.splits <= 1 && !(args.slots > 0 && args.offsets != nullptr)) {
+  if (args.splits <= 1) {
     plain<<<dim3(args.n / 64, args.experts), 128, smem_bytes, stream>>>(args);
-  } else if (args.splits <= 1) {
-    split<<<wint_grid(args), 128, smem_bytes, stream>>>(args);
   } else {
     cudaLaunchConfig_t config{};
-    config.gridDim = wint_grid(args);
+    config.gridDim = dim3(args.n / 64, args.slots > 0 && args.offsets != nullptr ? args.slots : args.experts,
+                          static_cast<unsigned>(args.splits));
     config.blockDim = dim3(128);
     config.dynamicSmemBytes = static_cast<std::size_t>(smem_bytes);
     config.stream = stream;
