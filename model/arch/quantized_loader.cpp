@@ -133,7 +133,6 @@ std::unique_ptr<backend_weight> quantized_loader::load(const tensor_view& t, qua
   if (t.rank != 2 || t.shape[0] != rows || t.shape[1] != cols)
     fail(files_, t, "has shape " + shape_of(t) + ", expected [" + std::to_string(rows) + ", " + std::to_string(cols) + "]");
   if (scheme.format == weight_format::none) return backend_.load_matrix(t);
-  ++online_;
   return backend_.load_quantized(quantize_online(t, scheme, rows, cols));
 }
 
@@ -220,7 +219,6 @@ std::unique_ptr<backend_weight> quantized_loader::load_prequantized(const tensor
     }
     case weight_format::none: break;
   }
-  ++prequantized_;
   try {
     return backend_.load_quantized(std::move(q));
   } catch (const std::invalid_argument& e) {

@@ -40,10 +40,6 @@ class quantized_loader {
   std::unique_ptr<backend_weight> load(const tensor_view& t, quant::layer_kind kind, int layer, std::int64_t rows,
                                        std::int64_t cols);
 
-  // How many weights were quantized online / read pre-quantized.
-  int quantized_online() const { return online_; }
-  int loaded_prequantized() const { return prequantized_; }
-
  private:
   std::unique_ptr<backend_weight> load_prequantized(const tensor_view& t, quant::weight_format stored,
                                                     quant::weight_scheme planned, std::int64_t rows, std::int64_t cols);
@@ -53,8 +49,6 @@ class quantized_loader {
   const model_files& files_;
   backend& backend_;
   const quant::quantization_plan& plan_;
-  int online_ = 0;
-  int prequantized_ = 0;
 };
 
 // quantized_weight for online quantization of W[rows][cols] (row-major floats) to `scheme`
