@@ -38,7 +38,7 @@ int run_serve(const serve_options& o, const executor_factory& make_executor) {
 
   engine::metrics_registry metrics;
   actors::actor_system system;
-  auto executor = make_executor(bundle, o, blocks);
+  auto executor = make_executor(bundle, o, plan, blocks);
   const std::string backend = executor->backend_name();
   auto executor_ref = system.spawn_with<engine::executor_actor>({.name = "executor", .on = &system.dedicated()},
                                                                  std::move(executor));
@@ -149,10 +149,10 @@ std::function<int()> add_serve_command(CLI::App& cli) {
   auto o = std::make_shared<serve_options>();
   auto* cmd = cli.add_subcommand("serve", "Serve the OpenAI-compatible API");
   add_serve_flags(cmd, o);
-  const executor_factory cpu = [](const model::model_bundle& bundle, const serve_options& options, int blocks) {
+  const executor_factory cpu = [](const model::model_bundle& bundle, const serve_options& options,
+                                  const quant::quantization_plan& plan, int blocks) {
     auto executor = std::make_unique<cpu::cpu_executor>(
-        bundle.files(), cpu::cpu_executor_options{options.threads, options.block_size, blocks,
-                                                  serve_quantization(options, bundle.config())});
+        bundle.files(), cpu::cpu_executor_options{options.threads, options.block_size, blocks, plan});
     spdlog::info("weights: {} bytes ({:.1f} MiB), KV cache {:.1f} MiB", executor->weight_bytes(),
                  static_cast<double>(executor->weight_bytes()) / (1 << 20),
                  static_cast<double>(executor->kv_cache_bytes()) / (1 << 20));

@@ -15,6 +15,7 @@
 
 #include "model/backend/step_executor.hpp"
 #include "model/bundle/model_bundle.hpp"
+#include "quant/quantization_plan.hpp"
 
 namespace moeserve::app {
 
@@ -44,10 +45,12 @@ struct serve_options {
   std::vector<std::string> ignored;
 };
 
-// Makes the engine's executor for the model: the CPU executor for `moeserve serve`; the
-// front-end benchmark (bench/serving) passes one that skips the model.
+// Makes the engine's executor for the model with the resolved quantization plan: the CPU
+// executor for `moeserve serve`; the front-end benchmark (bench/serving) passes one that
+// skips the model.
 using executor_factory = std::function<std::unique_ptr<model::step_executor>(
-    const model::model_bundle& bundle, const serve_options& options, int kv_blocks)>;
+    const model::model_bundle& bundle, const serve_options& options, const quant::quantization_plan& plan,
+    int kv_blocks)>;
 
 // The quantization plan of --quantization / --kv-cache-dtype for `config`'s model (throws
 // std::invalid_argument / config_error for a bad or conflicting request).

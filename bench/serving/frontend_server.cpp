@@ -17,7 +17,8 @@ int main(int argc, char** argv) {
   moeserve::app::add_serve_flags(&cli, o);
   CLI11_PARSE(cli, argc, argv);
   const moeserve::app::executor_factory synthetic = [](const moeserve::model::model_bundle&,
-                                                       const moeserve::app::serve_options&, int) {
+                                                       const moeserve::app::serve_options&,
+                                                       const moeserve::quant::quantization_plan&, int) {
     // Ids 1000..1099 of a byte-level BPE vocabulary: ordinary word pieces, no special tokens.
     return std::unique_ptr<moeserve::model::step_executor>(std::make_unique<moeserve::bench::synthetic_executor>(1000, 100));
   };
