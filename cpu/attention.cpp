@@ -23,51 +23,76 @@ void paged_attention(thread_pool& pool, kv_cache& cache, const model::step_batch
   }
   const int group = p.num_heads / p.num_kv_heads;
   const int block_size = cache.spec().block_size;
-  pool.parallel_for(std::int64_t{n} * p.num_heads, [&](std::int64_t begin, std::int64_t end) {
-    thread_local std::vector<float> scores, block;
+  // A job is one token and `heads` query heads of one KV head: all `group` of them for a
+  // quantized cache, whose blocks are then dequantized once for the group instead of once
+  // per query head; one head otherwise (more, smaller jobs; nothing to share).
+  const int heads = quantized ? group : 1;
+  const int jobs_per_token = p.num_heads / heads;
+  pool.parallel_for(std::int64_t{n} * jobs_per_token, [&](std::int64_t begin, std::int64_t end) {
+    thread_local std::vector<float> scores, block, sums;
     if (quantized) block.resize(static_cast<std::size_t>(block_size) * static_cast<std::size_t>(p.head_dim));
     for (std::int64_t job = begin; job < end; ++job) {
       // Later tokens of a prefill attend to more keys: take tokens alternately from the
       // front and the back (0, n-1, 1, n-2, ...) so that each thread's share mixes both.
-      const auto rank = static_cast<int>(job / p.num_heads);
+      const auto rank = static_cast<int>(job / jobs_per_token);
       const int t = rank % 2 == 0 ? rank / 2 : n - 1 - rank / 2;
-      const int h = static_cast<int>(job % p.num_heads);
+      const int h0 = static_cast<int>(job % jobs_per_token) * heads;
+      const int kv_head = h0 / group;
       const auto& table = batch.sequences[static_cast<std::size_t>(owner[static_cast<std::size_t>(t)])].block_table;
       const int context = batch.positions[static_cast<std::size_t>(t)] + 1;
-      const float* qh = q + t * q_dim + std::int64_t{h} * p.head_dim;
-      const std::int64_t kv_offset = std::int64_t{h / group} * p.head_dim;
-      scores.resize(static_cast<std::size_t>(context));
-      // Block by block: the slots of a block are consecutive in the cache.
+      const std::int64_t kv_offset = std::int64_t{kv_head} * p.head_dim;
+      // scores[i * context + j]: query head h0 + i against key j.
+      scores.resize(static_cast<std::size_t>(heads) * static_cast<std::size_t>(context));
+      // Block by block: the slots of a block are consecutive in the cache (stride
+      // slot_values), or, quantized, dequantized into `block` (stride head_dim).
       const std::int64_t stride = cache.slot_values();
-      // A quantized cache: the block's keys (values) of this KV head dequantized first.
       for (int j0 = 0; j0 < context; j0 += block_size) {
         const std::int64_t base = std::int64_t{table[static_cast<std::size_t>(j0 / block_size)]} * block_size;
         const int count = std::min(block_size, context - j0);
+        const float* keys = block.data();
+        std::int64_t keys_stride = p.head_dim;
         if (quantized) {
-          cache.load_keys(p.layer, base, count, h / group, block.data());
-          kernels::dot_strided(qh, block.data(), p.head_dim, count, p.head_dim, p.scale, scores.data() + j0);
+          cache.load_keys(p.layer, base, count, kv_head, block.data());
         } else {
-          kernels::dot_strided(qh, cache.key(p.layer, base) + kv_offset, stride, count, p.head_dim, p.scale,
-                               scores.data() + j0);
+          keys = cache.key(p.layer, base) + kv_offset;
+          keys_stride = stride;
+        }
+        for (int i = 0; i < heads; ++i) {
+          const float* qh = q + t * q_dim + std::int64_t{h0 + i} * p.head_dim;
+          kernels::dot_strided(qh, keys, keys_stride, count, p.head_dim, p.scale,
+                               scores.data() + std::size_t(i) * context + j0);
         }
       }
-      const float max = *std::max_element(scores.begin(), scores.end());
-      float sum = 0;
-      for (auto& s : scores) sum += (s = std::exp(s - max));
-      float* o = out + t * q_dim + std::int64_t{h} * p.head_dim;
-      std::fill_n(o, p.head_dim, 0.0f);
+      sums.resize(static_cast<std::size_t>(heads));
+      for (int i = 0; i < heads; ++i) {
+        float* row = scores.data() + std::size_t(i) * context;
+        const float max = *std::max_element(row, row + context);
+        float sum = 0;
+        for (int j = 0; j < context; ++j) sum += (row[j] = std::exp(row[j] - max));
+        sums[static_cast<std::size_t>(i)] = sum;
+        std::fill_n(out + t * q_dim + std::int64_t{h0 + i} * p.head_dim, p.head_dim, 0.0f);
+      }
       for (int j0 = 0; j0 < context; j0 += block_size) {
         const std::int64_t base = std::int64_t{table[static_cast<std::size_t>(j0 / block_size)]} * block_size;
         const int count = std::min(block_size, context - j0);
+        const float* values = block.data();
+        std::int64_t values_stride = p.head_dim;
         if (quantized) {
-          cache.load_values(p.layer, base, count, h / group, block.data());
-          kernels::axpy_strided(scores.data() + j0, block.data(), p.head_dim, count, p.head_dim, o);
+          cache.load_values(p.layer, base, count, kv_head, block.data());
         } else {
-          kernels::axpy_strided(scores.data() + j0, cache.value(p.layer, base) + kv_offset, stride, count, p.head_dim, o);
+          values = cache.value(p.layer, base) + kv_offset;
+          values_stride = stride;
+        }
+        for (int i = 0; i < heads; ++i) {
+          kernels::axpy_strided(scores.data() + std::size_t(i) * context + j0, values, values_stride, count, p.head_dim,
+                                out + t * q_dim + std::int64_t{h0 + i} * p.head_dim);
         }
       }
-      const float inv = 1.0f / sum;
-      for (int d = 0; d < p.head_dim; ++d) o[d] *= inv;
+      for (int i = 0; i < heads; ++i) {
+        float* o = out + t * q_dim + std::int64_t{h0 + i} * p.head_dim;
+        const float inv = 1.0f / sums[static_cast<std::size_t>(i)];
+        for (int d = 0; d < p.head_dim; ++d) o[d] *= inv;
+      }
     }
   });
 }
