@@ -10,17 +10,14 @@ namespace moeserve::cpu {
 
 namespace {
 
-// Code -> value (before the scale) for int8 and e4m3 codes.
-const std::array<float, 256>& code_table(quant::kv_cache_format f) {
-  static const auto make = [](bool fp8) {
+// int8 code -> value (before the scale); e4m3 codes use quant::e4m3_values().
+const std::array<float, 256>& int8_values() {
+  static const std::array<float, 256> table = [] {
     std::array<float, 256> t{};
-    for (int c = 0; c < 256; ++c)
-      t[static_cast<std::size_t>(c)] = fp8 ? quant::e4m3_to_fp32(static_cast<std::uint8_t>(c))
-                                           : static_cast<float>(static_cast<std::int8_t>(c));
+    for (int c = 0; c < 256; ++c) t[static_cast<std::size_t>(c)] = static_cast<float>(static_cast<std::int8_t>(c));
     return t;
-  };
-  static const std::array<float, 256> int8 = make(false), fp8 = make(true);
-  return f == quant::kv_cache_format::fp8 ? fp8 : int8;
+  }();
+  return table;
 }
 
 }  // namespace
@@ -60,17 +57,10 @@ void kv_cache::store(int layer, std::int64_t slot, const float* k, const float* 
   }
 }
 
-void kv_cache::load(const std::vector<float>& plain, const std::vector<std::uint8_t>& codes,
-                    const std::vector<float>& scales, int layer, std::int64_t first_slot, int count, int head,
-                    float* out) const {
+void kv_cache::load(const std::vector<std::uint8_t>& codes, const std::vector<float>& scales, int layer,
+                    std::int64_t first_slot, int count, int head, float* out) const {
   const std::int64_t d = spec_.head_dim;
-  if (!quantized()) {
-    for (int i = 0; i < count; ++i)
-      std::memcpy(out + i * d, plain.data() + offset(layer, first_slot + i) + static_cast<std::size_t>(head * d),
-                  static_cast<std::size_t>(d) * sizeof(float));
-    return;
-  }
-  const float* table = code_table(spec_.format).data();
+  const float* table = (spec_.format == quant::kv_cache_format::fp8 ? quant::e4m3_values() : int8_values()).data();
   for (int i = 0; i < count; ++i) {
     const std::uint8_t* c = codes.data() + offset(layer, first_slot + i) + static_cast<std::size_t>(head * d);
     const float s = scales[scale_offset(layer, first_slot + i) + static_cast<std::size_t>(head)];
@@ -80,11 +70,11 @@ void kv_cache::load(const std::vector<float>& plain, const std::vector<std::uint
 }
 
 void kv_cache::load_keys(int layer, std::int64_t first_slot, int count, int head, float* out) const {
-  load(keys_, key_codes_, key_scales_, layer, first_slot, count, head, out);
+  load(key_codes_, key_scales_, layer, first_slot, count, head, out);
 }
 
 void kv_cache::load_values(int layer, std::int64_t first_slot, int count, int head, float* out) const {
-  load(values_, value_codes_, value_scales_, layer, first_slot, count, head, out);
+  load(value_codes_, value_scales_, layer, first_slot, count, head, out);
 }
 
 }  // namespace moeserve::cpu

@@ -11,9 +11,9 @@
 //                 scales[block_size][kv_heads] (quant/kv_cache_quant.hpp)
 //
 // A token's K and V are quantized when stored (store()) and never requantized; attention
-// dequantizes one block's keys/values of one KV head at a time (load_block()).
-// Threading: store() from one thread per step, before attention reads; load_block() from
-// any number of threads.
+// dequantizes one block's keys/values of one KV head at a time (load_keys/load_values).
+// Threading: store() from one thread per step, before attention reads; the loads from any
+// number of threads.
 #include <cstdint>
 #include <vector>
 
@@ -28,7 +28,6 @@ class kv_cache {
   explicit kv_cache(const model::kv_cache_spec& spec);
 
   const model::kv_cache_spec& spec() const { return spec_; }
-  quant::kv_cache_format format() const { return spec_.format; }
   bool quantized() const { return spec_.format != quant::kv_cache_format::auto_; }
   bool empty() const { return slots_ == 0; }
   std::int64_t slot_values() const { return std::int64_t{spec_.kv_heads} * spec_.head_dim; }
@@ -42,7 +41,7 @@ class kv_cache {
   void store(int layer, std::int64_t slot, const float* k, const float* v);
 
   // `count` consecutive slots from `first_slot` of KV head `head`, as floats at out[i * head_dim]
-  // (dequantized, or copied from the FP32 cache).
+  // (dequantized). Quantized cache only (an FP32 cache is read in place through key/value).
   void load_keys(int layer, std::int64_t first_slot, int count, int head, float* out) const;
   void load_values(int layer, std::int64_t first_slot, int count, int head, float* out) const;
 
@@ -53,8 +52,8 @@ class kv_cache {
   std::size_t scale_offset(int layer, std::int64_t slot) const {
     return static_cast<std::size_t>((std::int64_t{layer} * slots_ + slot) * spec_.kv_heads);
   }
-  void load(const std::vector<float>& plain, const std::vector<std::uint8_t>& codes, const std::vector<float>& scales,
-            int layer, std::int64_t first_slot, int count, int head, float* out) const;
+  void load(const std::vector<std::uint8_t>& codes, const std::vector<float>& scales, int layer,
+            std::int64_t first_slot, int count, int head, float* out) const;
 
   model::kv_cache_spec spec_;
   std::int64_t slots_ = 0;

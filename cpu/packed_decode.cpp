@@ -21,16 +21,6 @@ using quant::weight_format;
 
 std::size_t count(std::int64_t v) { return static_cast<std::size_t>(v); }
 
-// e4m3 code -> float, all 256 codes.
-const std::array<float, 256>& e4m3_table() {
-  static const std::array<float, 256> table = [] {
-    std::array<float, 256> t{};
-    for (int c = 0; c < 256; ++c) t[static_cast<std::size_t>(c)] = quant::e4m3_to_fp32(static_cast<std::uint8_t>(c));
-    return t;
-  }();
-  return table;
-}
-
 #if MOESERVE_X86
 MOESERVE_AVX2 void decode_wint8_avx2(const std::uint8_t* q, float s, std::int64_t k_total, float* out) {
   const __m256 sv = _mm256_set1_ps(s);
@@ -84,7 +74,7 @@ MOESERVE_AVX2 void decode_fp8_avx2(const std::uint8_t* q, std::int64_t k_total, 
     const __m256i sign = _mm256_slli_epi32(_mm256_srli_epi32(code, 7), 31);
     _mm256_storeu_ps(out + k, _mm256_or_ps(v, _mm256_castsi256_ps(sign)));
   }
-  const float* table = e4m3_table().data();
+  const float* table = quant::e4m3_values().data();
   for (; k < k_total; ++k) out[k] = table[q[k]];
 }
 

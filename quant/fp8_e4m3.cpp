@@ -63,4 +63,13 @@ float e4m3_to_fp32(std::uint8_t code) {
   return negative ? -magnitude : magnitude;
 }
 
+const std::array<float, 256>& e4m3_values() {
+  static const std::array<float, 256> table = [] {
+    std::array<float, 256> t{};
+    for (int c = 0; c < 256; ++c) t[static_cast<std::size_t>(c)] = e4m3_to_fp32(static_cast<std::uint8_t>(c));
+    return t;
+  }();
+  return table;
+}
+
 }  // namespace moeserve::quant

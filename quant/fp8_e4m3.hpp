@@ -23,6 +23,7 @@
 //
 // Threading: pure functions.
 
+#include <array>
 #include <cstdint>
 
 namespace moeserve::quant {
@@ -32,5 +33,8 @@ inline constexpr std::uint8_t e4m3_nan = 0x7F;
 
 std::uint8_t fp32_to_e4m3(float x);
 float e4m3_to_fp32(std::uint8_t code);
+
+// e4m3_to_fp32 of all 256 codes, for decoders that look codes up (built once).
+const std::array<float, 256>& e4m3_values();
 
 }  // namespace moeserve::quant
