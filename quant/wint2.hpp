@@ -46,6 +46,9 @@ namespace moeserve::quant {
 inline constexpr int wint2_group = 64;        // rows per 4-bit local scale
 inline constexpr int wint2_k_multiple = 128;  // rows per local_scale byte
 
+// K rounded up to wint2_k_multiple: a weight's K once zero rows are added for WINT2.
+inline std::int64_t wint2_padded_k(std::int64_t k) { return (k + wint2_k_multiple - 1) / wint2_k_multiple * wint2_k_multiple; }
+
 struct wint2_weight {
   std::int64_t k = 0;                     // rows (inputs)
   std::int64_t n = 0;                     // columns (outputs)

@@ -3,8 +3,10 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <exception>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "quant/scalar.hpp"
@@ -211,6 +213,53 @@ wint2_weight quantize_wint2(std::span<const float> w, std::int64_t k, std::int64
       totals.squared_error += d * d;
     }
     *report = totals;
+  }
+  return out;
+}
+
+wint2_weight quantize_wint2_rows(std::span<const float> w, std::int64_t rows, std::int64_t cols, int threads) {
+  if (rows < 1 || cols < 1 || static_cast<std::int64_t>(w.size()) != rows * cols)
+    throw std::invalid_argument("quantize_wint2_rows: the weight is not " + std::to_string(rows) + " x " +
+                                std::to_string(cols));
+  const std::int64_t kp = wint2_padded_k(cols);
+  const std::int64_t parts = std::clamp<std::int64_t>(threads, 1, rows);
+  const auto first_col = [&](std::int64_t p) { return rows * p / parts; };
+  std::vector<wint2_weight> pieces(static_cast<std::size_t>(parts));
+  std::vector<std::exception_ptr> errors(static_cast<std::size_t>(parts));
+  const auto encode = [&](std::int64_t p) {
+    try {
+      const std::int64_t n0 = first_col(p), width = first_col(p + 1) - n0;
+      std::vector<float> kmajor(static_cast<std::size_t>(kp * width), 0.0f);  // W^T of the columns, zero rows past K
+      for (std::int64_t n = 0; n < width; ++n)
+        for (std::int64_t k = 0; k < cols; ++k)
+          kmajor[static_cast<std::size_t>(k * width + n)] = w[static_cast<std::size_t>((n0 + n) * cols + k)];
+      pieces[static_cast<std::size_t>(p)] = quantize_wint2(kmajor, kp, width);
+    } catch (...) {
+      errors[static_cast<std::size_t>(p)] = std::current_exception();
+    }
+  };
+  std::vector<std::thread> workers;
+  for (std::int64_t p = 1; p < parts; ++p) workers.emplace_back(encode, p);
+  encode(0);
+  for (auto& t : workers) t.join();
+  for (const auto& e : errors)
+    if (e) std::rethrow_exception(e);
+  if (parts == 1) return std::move(pieces[0]);
+  wint2_weight out;
+  out.k = kp;
+  out.n = rows;
+  out.packed.resize(static_cast<std::size_t>(kp / 4 * rows));
+  out.local_scale.resize(static_cast<std::size_t>(kp / wint2_k_multiple * rows));
+  for (std::int64_t p = 0; p < parts; ++p) {
+    const auto& piece = pieces[static_cast<std::size_t>(p)];
+    const std::int64_t n0 = first_col(p), width = piece.n;
+    for (std::int64_t r = 0; r < kp / 4; ++r)
+      std::copy_n(piece.packed.begin() + r * width, width, out.packed.begin() + r * rows + n0);
+    for (std::int64_t r = 0; r < kp / wint2_k_multiple; ++r)
+      std::copy_n(piece.local_scale.begin() + r * width, width, out.local_scale.begin() + r * rows + n0);
+    out.code_scale.insert(out.code_scale.end(), piece.code_scale.begin(), piece.code_scale.end());
+    out.code_zp.insert(out.code_zp.end(), piece.code_zp.begin(), piece.code_zp.end());
+    out.super_scale.insert(out.super_scale.end(), piece.super_scale.begin(), piece.super_scale.end());
   }
   return out;
 }

@@ -63,4 +63,10 @@ struct wint2_encode_report {
 wint2_weight quantize_wint2(std::span<const float> w, std::int64_t k, std::int64_t n,
                             const wint2_encode_options& options = {}, wint2_encode_report* report = nullptr);
 
+// WINT2 of a weight as checkpoints store it, row-major w[rows][cols] (rows = N outputs,
+// cols = K inputs): K-major with zero rows up to wint2_padded_k(cols), the columns split
+// over `threads` threads (each a quantize_wint2 of its columns with default options; the
+// result does not depend on the split). Errors as quantize_wint2 (the first, rethrown).
+wint2_weight quantize_wint2_rows(std::span<const float> w, std::int64_t rows, std::int64_t cols, int threads);
+
 }  // namespace moeserve::quant

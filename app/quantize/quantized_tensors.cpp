@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cstring>
 #include <stdexcept>
-#include <thread>
 
 #include "quant/block_fp8.hpp"
 #include "quant/wint2_encoder.hpp"
@@ -63,7 +62,7 @@ std::vector<tensor_layout> quantized_layout(std::string_view name, std::int64_t 
       return {{w, dtype::f8_e4m3, {n, k}},
               {w + "_scale_inv", dtype::f32, {quant::fp8_blocks(n), quant::fp8_blocks(k)}}};
     case weight_format::wint2: {
-      const std::int64_t kp = wint2_padded_k(k);
+      const std::int64_t kp = quant::wint2_padded_k(k);
       return {{w, dtype::u8, {kp / 4, n}},
               {w + "_code_scale", dtype::f32, {n}},
               {w + "_code_zp", dtype::f32, {n}},
@@ -72,54 +71,6 @@ std::vector<tensor_layout> quantized_layout(std::string_view name, std::int64_t 
     }
   }
   return {};
-}
-
-quant::wint2_weight quantize_wint2_columns(std::span<const float> w_kn, std::int64_t k, std::int64_t n, int threads) {
-  quant::check_wint2_shape(k, n);
-  quant::require_matrix(w_kn.size(), k, n, "wint2 weight");
-  const std::int64_t parts = std::clamp<std::int64_t>(threads, 1, std::max<std::int64_t>(n, 1));
-  if (parts == 1) return quant::quantize_wint2(w_kn, k, n);
-  std::vector<quant::wint2_weight> pieces(static_cast<std::size_t>(parts));
-  std::vector<std::exception_ptr> errors(static_cast<std::size_t>(parts));
-  std::vector<std::thread> workers;
-  const auto first_col = [&](std::int64_t p) { return n * p / parts; };
-  for (std::int64_t p = 0; p < parts; ++p) {
-    workers.emplace_back([&, p] {
-      try {
-        const std::int64_t c0 = first_col(p), width = first_col(p + 1) - c0;
-        std::vector<float> sub(static_cast<std::size_t>(k * width));
-        for (std::int64_t r = 0; r < k; ++r) {
-          std::copy_n(w_kn.begin() + r * n + c0, width, sub.begin() + r * width);
-        }
-        pieces[static_cast<std::size_t>(p)] = quant::quantize_wint2(sub, k, width);
-      } catch (...) {
-        errors[static_cast<std::size_t>(p)] = std::current_exception();
-      }
-    });
-  }
-  for (auto& t : workers) t.join();
-  for (const auto& e : errors) {
-    if (e) std::rethrow_exception(e);
-  }
-  quant::wint2_weight out;
-  out.k = k;
-  out.n = n;
-  out.packed.resize(static_cast<std::size_t>(k / 4 * n));
-  out.local_scale.resize(static_cast<std::size_t>(k / quant::wint2_k_multiple * n));
-  for (std::int64_t p = 0; p < parts; ++p) {
-    const auto& piece = pieces[static_cast<std::size_t>(p)];
-    const std::int64_t c0 = first_col(p), width = piece.n;
-    for (std::int64_t r = 0; r < k / 4; ++r) {
-      std::copy_n(piece.packed.begin() + r * width, width, out.packed.begin() + r * n + c0);
-    }
-    for (std::int64_t r = 0; r < k / quant::wint2_k_multiple; ++r) {
-      std::copy_n(piece.local_scale.begin() + r * width, width, out.local_scale.begin() + r * n + c0);
-    }
-    out.code_scale.insert(out.code_scale.end(), piece.code_scale.begin(), piece.code_scale.end());
-    out.code_zp.insert(out.code_zp.end(), piece.code_zp.begin(), piece.code_zp.end());
-    out.super_scale.insert(out.super_scale.end(), piece.super_scale.begin(), piece.super_scale.end());
-  }
-  return out;
 }
 
 std::vector<quantized_tensor> quantize_weight(std::string_view name, std::span<const float> w, std::int64_t n,
@@ -147,12 +98,7 @@ std::vector<quantized_tensor> quantize_weight(std::string_view name, std::span<c
       break;
     }
     case weight_format::wint2: {
-      const std::int64_t kp = wint2_padded_k(k);
-      std::vector<float> transposed(static_cast<std::size_t>(kp * n), 0.0f);  // W^T[kp][n], zero rows past K
-      for (std::int64_t r = 0; r < n; ++r) {
-        for (std::int64_t c = 0; c < k; ++c) transposed[static_cast<std::size_t>(c * n + r)] = w[static_cast<std::size_t>(r * k + c)];
-      }
-      const auto q = quantize_wint2_columns(transposed, kp, n, threads);
+      const auto q = quant::quantize_wint2_rows(w, n, k, threads);
       bytes = {raw(q.packed), raw(q.code_scale), raw(q.code_zp), raw(q.super_scale), raw(q.local_scale)};
       break;
     }

@@ -44,11 +44,6 @@
 
 namespace moeserve::app {
 
-// K rounded up to the WINT2 row multiple (128).
-inline std::int64_t wint2_padded_k(std::int64_t k) {
-  return (k + quant::wint2_k_multiple - 1) / quant::wint2_k_multiple * quant::wint2_k_multiple;
-}
-
 struct tensor_layout {
   std::string name;
   model::dtype type = model::dtype::f32;
@@ -69,9 +64,5 @@ std::vector<tensor_layout> quantized_layout(std::string_view name, std::int64_t 
 std::vector<quantized_tensor> quantize_weight(std::string_view name, std::span<const float> w, std::int64_t n,
                                               std::int64_t k, quant::weight_scheme scheme, quant::scale_dtype scales,
                                               int threads);
-
-// WINT2 of w_kn[k][n] (K-major, k a multiple of 128) with the columns split over `threads`
-// threads.
-quant::wint2_weight quantize_wint2_columns(std::span<const float> w_kn, std::int64_t k, std::int64_t n, int threads);
 
 }  // namespace moeserve::app

@@ -15,8 +15,6 @@ namespace {
 
 using quant::weight_format;
 
-std::size_t count(std::int64_t v) { return static_cast<std::size_t>(v); }
-
 // "<...>.weight" -> "<...>.weight<suffix>".
 std::string companion(std::string_view weight, std::string_view suffix) { return std::string(weight) + std::string(suffix); }
 
@@ -54,50 +52,6 @@ void require_shape(const model_files& files, const tensor_view& t, dtype type, s
                        std::string(model::name(type)) + " [" + std::to_string(rows) + ", " + std::to_string(cols) + "]");
 }
 
-quant::wint2_weight encode_wint2(std::span<const float> w, std::int64_t rows, std::int64_t cols) {
-  // K-major, K padded with zero rows to a multiple of 128.
-  const std::int64_t kp = (cols + quant::wint2_k_multiple - 1) / quant::wint2_k_multiple * quant::wint2_k_multiple;
-  const unsigned hw = std::max(1u, std::thread::hardware_concurrency());
-  const std::int64_t parts = std::min<std::int64_t>(rows, hw);
-  std::vector<quant::wint2_weight> pieces(count(parts));
-  std::vector<std::thread> threads;
-  std::vector<std::string> errors(count(parts));
-  for (std::int64_t p = 0; p < parts; ++p) {
-    threads.emplace_back([&, p] {
-      const std::int64_t n0 = rows * p / parts, n1 = rows * (p + 1) / parts, width = n1 - n0;
-      std::vector<float> kmajor(count(kp * width), 0.0f);
-      for (std::int64_t n = n0; n < n1; ++n)
-        for (std::int64_t k = 0; k < cols; ++k) kmajor[count(k * width + (n - n0))] = w[count(n * cols + k)];
-      try {
-        pieces[count(p)] = quant::quantize_wint2(kmajor, kp, width);
-      } catch (const std::exception& e) {
-        errors[count(p)] = e.what();
-      }
-    });
-  }
-  for (auto& t : threads) t.join();
-  for (const auto& e : errors)
-    if (!e.empty()) throw std::invalid_argument(e);
-  quant::wint2_weight out;
-  out.k = kp;
-  out.n = rows;
-  out.packed.resize(count(kp / 4 * rows));
-  out.local_scale.resize(count(kp / quant::wint2_k_multiple * rows));
-  std::int64_t n0 = 0;
-  for (const auto& piece : pieces) {
-    const std::int64_t width = piece.n;
-    for (std::int64_t r = 0; r < kp / 4; ++r)
-      std::copy_n(piece.packed.begin() + r * width, width, out.packed.begin() + r * rows + n0);
-    for (std::int64_t r = 0; r < kp / quant::wint2_k_multiple; ++r)
-      std::copy_n(piece.local_scale.begin() + r * width, width, out.local_scale.begin() + r * rows + n0);
-    out.code_scale.insert(out.code_scale.end(), piece.code_scale.begin(), piece.code_scale.end());
-    out.code_zp.insert(out.code_zp.end(), piece.code_zp.begin(), piece.code_zp.end());
-    out.super_scale.insert(out.super_scale.end(), piece.super_scale.begin(), piece.super_scale.end());
-    n0 += width;
-  }
-  return out;
-}
-
 }  // namespace
 
 quantized_weight quantize_weight(std::span<const float> w, std::int64_t rows, std::int64_t cols,
@@ -109,7 +63,9 @@ quantized_weight quantize_weight(std::span<const float> w, std::int64_t rows, st
     case weight_format::wint8: q.data = quant::quantize_wint8(w, rows, cols); break;
     case weight_format::wint4: q.data = quant::quantize_wint4(w, rows, cols, scheme.group_size); break;
     case weight_format::block_wise_fp8: q.data = quant::quantize_fp8_block_weight(w, rows, cols); break;
-    case weight_format::wint2: q.data = encode_wint2(w, rows, cols); break;
+    case weight_format::wint2:
+      q.data = quant::quantize_wint2_rows(w, rows, cols, static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
+      break;
     case weight_format::none: throw std::invalid_argument("quantize_weight: no format");
   }
   return q;
@@ -200,7 +156,7 @@ std::unique_ptr<backend_weight> quantized_loader::load_prequantized(const tensor
     }
     case weight_format::wint2: {
       // K padded to a multiple of 128 with zero rows, as online quantization does.
-      const std::int64_t kp = (cols + quant::wint2_k_multiple - 1) / quant::wint2_k_multiple * quant::wint2_k_multiple;
+      const std::int64_t kp = quant::wint2_padded_k(cols);
       require_shape(files_, t, dtype::u8, kp / 4, rows);
       quant::wint2_weight w;
       w.k = kp;

@@ -119,7 +119,7 @@ void check_weight(const model::safetensors_checkpoint& out, const model::tensor_
       break;
     }
     case weight_format::wint2: {
-      const std::int64_t kp = (k + 127) / 128 * 128;  // zero rows pad K to a multiple of 128
+      const std::int64_t kp = quant::wint2_padded_k(k);  // zero rows pad K
       quant::wint2_weight q;
       q.k = kp;
       q.n = n;

@@ -87,6 +87,30 @@ TEST(Wint2, EncoderOutputDecodesExactlyAsTheLiteralFormula) {
   for (const float s : q.super_scale) EXPECT_EQ(s, stored_scale(s, scale_dtype::bf16));  // exact on GPUs too
 }
 
+// A row-major [N][K] weight: transposed, K padded with zero rows to 128, and encoded column
+// by column -- the same bytes whatever the number of threads the columns are split over.
+TEST(Wint2, RowMajorEncoderPadsKAndDoesNotDependOnTheSplit) {
+  const std::int64_t rows = 7, cols = 200, kp = wint2_padded_k(cols);
+  ASSERT_EQ(kp, 256);
+  const auto w = gaussian(static_cast<std::size_t>(rows * cols), 91, 0.03f);
+  std::vector<float> kmajor(static_cast<std::size_t>(kp * rows), 0.0f);
+  for (std::int64_t n = 0; n < rows; ++n)
+    for (std::int64_t k = 0; k < cols; ++k)
+      kmajor[static_cast<std::size_t>(k * rows + n)] = w[static_cast<std::size_t>(n * cols + k)];
+  const wint2_weight want = quantize_wint2(kmajor, kp, rows);
+  for (const int threads : {1, 3, 16}) {
+    const wint2_weight got = quantize_wint2_rows(w, rows, cols, threads);
+    EXPECT_EQ(got.k, kp);
+    EXPECT_EQ(got.n, rows);
+    EXPECT_EQ(got.packed, want.packed) << threads;
+    EXPECT_EQ(got.local_scale, want.local_scale) << threads;
+    EXPECT_EQ(got.code_scale, want.code_scale) << threads;
+    EXPECT_EQ(got.code_zp, want.code_zp) << threads;
+    EXPECT_EQ(got.super_scale, want.super_scale) << threads;
+  }
+  EXPECT_THROW(quantize_wint2_rows(w, rows, cols + 1, 2), std::invalid_argument);
+}
+
 TEST(Wint2, EncoderBeatsANaiveLineOnGaussianWeights) {
   const std::int64_t k = 256, n = 16;
   const auto w = gaussian(static_cast<std::size_t>(k * n), 7, 0.02f);
