@@ -43,23 +43,32 @@ void paged_attention(thread_pool& pool, kv_cache& cache, const model::step_batch
       const std::int64_t kv_offset = std::int64_t{kv_head} * p.head_dim;
       // scores[i * context + j]: query head h0 + i against key j.
       scores.resize(static_cast<std::size_t>(heads) * static_cast<std::size_t>(context));
-      // Block by block: the slots of a block are consecutive in the cache (stride
-      // slot_values), or, quantized, dequantized into `block` (stride head_dim).
-      const std::int64_t stride = cache.slot_values();
-      for (int j0 = 0; j0 < context; j0 += block_size) {
+      // Block by block: the keys (values) of the block holding key j0, for this KV head, as
+      // rows of head_dim floats `stride` apart -- in place in an FP32 cache (stride
+      // slot_values), or dequantized into `block` (stride head_dim).
+      struct block_rows {
+        const float* rows;
+        std::int64_t stride;
+        int count;
+      };
+      const auto rows_of = [&](bool want_keys, int j0) {
         const std::int64_t base = std::int64_t{table[static_cast<std::size_t>(j0 / block_size)]} * block_size;
         const int count = std::min(block_size, context - j0);
-        const float* keys = block.data();
-        std::int64_t keys_stride = p.head_dim;
-        if (quantized) {
+        if (!quantized)
+          return block_rows{(want_keys ? cache.key(p.layer, base) : cache.value(p.layer, base)) + kv_offset,
+                            cache.slot_values(), count};
+        if (want_keys) {
           cache.load_keys(p.layer, base, count, kv_head, block.data());
         } else {
-          keys = cache.key(p.layer, base) + kv_offset;
-          keys_stride = stride;
+          cache.load_values(p.layer, base, count, kv_head, block.data());
         }
+        return block_rows{block.data(), p.head_dim, count};
+      };
+      for (int j0 = 0; j0 < context; j0 += block_size) {
+        const block_rows keys = rows_of(true, j0);
         for (int i = 0; i < heads; ++i) {
           const float* qh = q + t * q_dim + std::int64_t{h0 + i} * p.head_dim;
-          kernels::dot_strided(qh, keys, keys_stride, count, p.head_dim, p.scale,
+          kernels::dot_strided(qh, keys.rows, keys.stride, keys.count, p.head_dim, p.scale,
                                scores.data() + std::size_t(i) * context + j0);
         }
       }
@@ -73,19 +82,10 @@ void paged_attention(thread_pool& pool, kv_cache& cache, const model::step_batch
         std::fill_n(out + t * q_dim + std::int64_t{h0 + i} * p.head_dim, p.head_dim, 0.0f);
       }
       for (int j0 = 0; j0 < context; j0 += block_size) {
-        const std::int64_t base = std::int64_t{table[static_cast<std::size_t>(j0 / block_size)]} * block_size;
-        const int count = std::min(block_size, context - j0);
-        const float* values = block.data();
-        std::int64_t values_stride = p.head_dim;
-        if (quantized) {
-          cache.load_values(p.layer, base, count, kv_head, block.data());
-        } else {
-          values = cache.value(p.layer, base) + kv_offset;
-          values_stride = stride;
-        }
+        const block_rows values = rows_of(false, j0);
         for (int i = 0; i < heads; ++i) {
-          kernels::axpy_strided(scores.data() + std::size_t(i) * context + j0, values, values_stride, count, p.head_dim,
-                                out + t * q_dim + std::int64_t{h0 + i} * p.head_dim);
+          kernels::axpy_strided(scores.data() + std::size_t(i) * context + j0, values.rows, values.stride, values.count,
+                                p.head_dim, out + t * q_dim + std::int64_t{h0 + i} * p.head_dim);
         }
       }
       for (int i = 0; i < heads; ++i) {
