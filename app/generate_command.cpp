@@ -86,6 +86,11 @@ std::function<int()> add_generate_command(CLI::App& cli) {
   cmd->add_option("--kv-cache-dtype", o->llm.kv_cache_dtype, "auto, int8 or fp8")
       ->check(CLI::IsMember({"auto", "int8", "fp8", "float8_e4m3fn"}))
       ->capture_default_str();
+  o->llm.device = "auto";
+  cmd->add_option("--device", o->llm.device, "auto (a GPU when present), cpu, cuda or cuda:N")->capture_default_str();
+  cmd->add_option("--gpu-memory-utilization", o->llm.gpu_memory_utilization, "Share of the GPU's memory to use")
+      ->check(CLI::Range(0.05, 1.0))
+      ->capture_default_str();
   return [o, cmd]() -> int { return cmd->parsed() ? run_generate(*o) : -1; };
 }
 

@@ -4,7 +4,7 @@
 #include <cmath>
 #include <stdexcept>
 
-#include "cpu/cpu_executor.hpp"
+#include "app/executor_factory.hpp"
 #include "engine/block_pool.hpp"
 #include "engine/scheduler.hpp"
 #include "model/config/quantization_config_json.hpp"
@@ -30,11 +30,18 @@ struct LLM::impl {
     max_len = bundle.config().context_length(options.max_model_len);
     const auto plan = model::resolve_model_quantization(options.quantization, bundle.config(),
                                                         quant::parse_kv_cache_format(options.kv_cache_dtype));
-    const int blocks = cpu::kv_blocks_for_bytes(bundle.config(), options.block_size, options.kv_cache_bytes, max_len,
-                                                plan.kv_cache());
-    executor = std::make_unique<cpu::cpu_executor>(
-        bundle.files(), cpu::cpu_executor_options{options.threads, options.block_size, blocks, plan});
-    pool = std::make_unique<engine::block_pool>(blocks, options.block_size);
+    app::executor_options e;
+    e.device = options.device;
+    e.block_size = options.block_size;
+    e.max_model_len = max_len;
+    e.max_num_seqs = options.max_num_seqs;
+    e.max_num_batched_tokens = options.prefill_chunk;
+    e.quantization = plan;
+    e.threads = options.threads;
+    e.kv_cache_bytes = options.kv_cache_bytes;
+    e.gpu_memory_utilization = options.gpu_memory_utilization;
+    executor = app::make_executor(bundle.files(), e);
+    pool = std::make_unique<engine::block_pool>(executor->num_blocks(), options.block_size);
     engine::scheduler_config sc;
     sc.max_num_seqs = options.max_num_seqs;
     sc.max_num_batched_tokens = options.prefill_chunk;
@@ -46,7 +53,7 @@ struct LLM::impl {
   llm_options options;
   model::model_bundle bundle;
   int max_len = 0;
-  std::unique_ptr<cpu::cpu_executor> executor;
+  std::unique_ptr<model::step_executor> executor;
   std::unique_ptr<engine::block_pool> pool;
   std::unique_ptr<engine::scheduler> scheduler;
   engine::sequence_id next_id = 1;

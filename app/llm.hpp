@@ -9,7 +9,8 @@
 //
 // All prompts of a call run through the serving engine's own scheduler (engine/scheduler:
 // continuous batching, chunked prefill of up to `prefill_chunk` tokens per step, prefix
-// caching, preemption when the KV blocks run out) and the CPU executor, as the server does.
+// caching, preemption when the KV blocks run out) and the executor `device` names, as the
+// server does.
 // `chat` renders each conversation with the model's template first. A callback, when given, receives each
 // sequence's text as it is produced (never a broken UTF-8 character, never part of a stop
 // string).
@@ -24,7 +25,7 @@
 #include <string_view>
 #include <vector>
 
-#include "model/backend/sampling_params.hpp"
+#include "model/runner/sampling_params.hpp"
 #include "model/bundle/model_bundle.hpp"
 
 namespace moeserve {
@@ -41,6 +42,8 @@ struct llm_options {
   // mix_quant, or a quantization_config JSON object (model/config/quantization_config_json.hpp).
   std::string quantization;
   std::string kv_cache_dtype = "auto";  // --kv-cache-dtype: auto, int8, fp8
+  std::string device = "cpu";           // cpu, cuda, cuda:N or auto (app/executor_factory.hpp)
+  double gpu_memory_utilization = 0.9;  // on a GPU: share of its memory the executor may take
 };
 
 struct generation_params {
@@ -95,8 +98,8 @@ class LLM {
   std::string backend_name() const;
   // The quantization plan's name (W8A16C16, W4A16C8, ..., W16A16C16 when nothing is).
   std::string quantization_name() const;
-  // Bytes of all weights as the backend keeps them (quantized, ggml blocks or FP32), and
-  // of the KV cache.
+  // Bytes of all weights as the backend keeps them (quantized, ggml blocks, FP32 or BF16),
+  // and of the KV cache.
   std::size_t weight_bytes() const;
   std::size_t kv_cache_bytes() const;
 

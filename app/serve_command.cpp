@@ -11,7 +11,7 @@
 #include "actors/actor_system.hpp"
 #include "app/serving/openai_router.hpp"
 #include "app/serving/serving_context.hpp"
-#include "cpu/cpu_executor.hpp"
+#include "app/executor_factory.hpp"
 #include "engine/executor_actor.hpp"
 #include "engine/scheduler_actor.hpp"
 #include "model/config/quantization_config_json.hpp"
@@ -24,22 +24,32 @@ quant::quantization_plan serve_quantization(const serve_options& o, const model:
   return model::resolve_model_quantization(o.quantization, config, quant::parse_kv_cache_format(o.kv_cache_dtype));
 }
 
+std::string unimplemented_serve_flag(const serve_options& o) {
+  if (o.tensor_parallel_size != 1)
+    return "--tensor-parallel-size " + std::to_string(o.tensor_parallel_size) +
+           ": only 1 is implemented (one device per server)";
+  if (o.use_cudagraph) return "--use-cudagraph: CUDA graphs are not implemented yet; run without the flag";
+  return {};
+}
+
 int run_serve(const serve_options& o, const executor_factory& make_executor) {
   spdlog::set_pattern("%Y-%m-%d %H:%M:%S.%e %^%-5l%$ %v");
   spdlog::set_level(spdlog::level::from_str(o.log_level));
+  if (const auto refusal = unimplemented_serve_flag(o); !refusal.empty()) throw std::invalid_argument(refusal);
   for (const auto& flag : o.ignored) spdlog::info("{} is accepted and ignored (one process)", flag);
   model::model_bundle bundle(o.model);
   const auto& config = bundle.config();
   const int max_len = config.context_length(o.max_model_len);
   const auto plan = serve_quantization(o, config);
   spdlog::info("quantization: {} ({})", plan.name_for(config.moe.moe_layers), plan.method().empty() ? "none" : plan.method());
-  const int blocks = cpu::kv_blocks_for_bytes(config, o.block_size, static_cast<std::int64_t>(o.kv_cache_gib * (1 << 30)),
-                                              max_len, plan.kv_cache());
 
   engine::metrics_registry metrics;
   actors::actor_system system;
-  auto executor = make_executor(bundle, o, plan, blocks);
+  auto executor = make_executor(bundle, o, plan);
   const std::string backend = executor->backend_name();
+  const int blocks = executor->num_blocks();
+  if (executor->block_size() != o.block_size)
+    throw std::logic_error("the executor's KV block size differs from --block-size");
   auto executor_ref = system.spawn_with<engine::executor_actor>({.name = "executor", .on = &system.dedicated()},
                                                                  std::move(executor));
   engine::scheduler_config sc;
@@ -132,6 +142,14 @@ void add_serve_flags(CLI::App* cmd, const std::shared_ptr<serve_options>& o) {
   cmd->add_option("--shutdown-timeout", o->shutdown_timeout, "Seconds SIGTERM waits for running requests")
       ->capture_default_str();
   cmd->add_option("--kv-cache-gib", o->kv_cache_gib, "KV cache size on the CPU")->capture_default_str();
+  cmd->add_option("--device", o->device, "auto (a GPU when present), cpu, cuda or cuda:N")->capture_default_str();
+  cmd->add_option("--gpu-memory-utilization", o->gpu_memory_utilization,
+                  "Share of the GPU's memory for weights, activations and the KV cache")
+      ->check(CLI::Range(0.05, 1.0))
+      ->capture_default_str();
+  cmd->add_option("--tensor-parallel-size", o->tensor_parallel_size, "GPUs per model (only 1 is implemented)")
+      ->capture_default_str();
+  cmd->add_flag("--use-cudagraph,!--no-use-cudagraph", o->use_cudagraph, "CUDA graphs for decode (not implemented yet)");
   cmd->add_option("--quantization", o->quantization,
                   "Weight quantization at load: wint8, wint4, block_wise_fp8, wint2, mix_quant, or a "
                   "quantization_config JSON object (default: as the checkpoint is)");
@@ -140,25 +158,34 @@ void add_serve_flags(CLI::App* cmd, const std::shared_ptr<serve_options>& o) {
       ->capture_default_str();
   cmd->add_flag("--enable-prefix-caching,!--no-enable-prefix-caching", o->enable_prefix_caching)->capture_default_str();
   cmd->add_flag("--enable-chunked-prefill,!--no-enable-chunked-prefill", o->enable_chunked_prefill)->capture_default_str();
-  for (const char* flag : {"--engine-worker-queue-port", "--cache-queue-port", "--tensor-parallel-size"})
+  for (const char* flag : {"--engine-worker-queue-port", "--cache-queue-port"})
     cmd->add_option_function<std::string>(flag, [o, flag](const std::string&) { o->ignored.emplace_back(flag); });
-  cmd->add_flag_function("--use-cudagraph", [o](std::int64_t) { o->ignored.emplace_back("--use-cudagraph"); });
 }
 
 std::function<int()> add_serve_command(CLI::App& cli) {
   auto o = std::make_shared<serve_options>();
   auto* cmd = cli.add_subcommand("serve", "Serve the OpenAI-compatible API");
   add_serve_flags(cmd, o);
-  const executor_factory cpu = [](const model::model_bundle& bundle, const serve_options& options,
-                                  const quant::quantization_plan& plan, int blocks) {
-    auto executor = std::make_unique<cpu::cpu_executor>(
-        bundle.files(), cpu::cpu_executor_options{options.threads, options.block_size, blocks, plan});
-    spdlog::info("weights: {} bytes ({:.1f} MiB), KV cache {:.1f} MiB", executor->weight_bytes(),
-                 static_cast<double>(executor->weight_bytes()) / (1 << 20),
-                 static_cast<double>(executor->kv_cache_bytes()) / (1 << 20));
-    return std::unique_ptr<model::step_executor>(std::move(executor));
+  const executor_factory by_device = [](const model::model_bundle& bundle, const serve_options& options,
+                                        const quant::quantization_plan& plan) {
+    executor_options e;
+    e.device = options.device;
+    e.block_size = options.block_size;
+    e.max_model_len = bundle.config().context_length(options.max_model_len);
+    e.max_num_seqs = options.max_num_seqs;
+    e.max_num_batched_tokens = options.enable_chunked_prefill ? options.max_num_batched_tokens
+                                                              : std::max(options.max_num_batched_tokens, e.max_model_len);
+    e.quantization = plan;
+    e.threads = options.threads;
+    e.kv_cache_bytes = static_cast<std::int64_t>(options.kv_cache_gib * (1 << 30));
+    e.gpu_memory_utilization = options.gpu_memory_utilization;
+    auto executor = make_executor(bundle.files(), e);
+    spdlog::info("weights: {} bytes ({:.2f} GiB), KV cache {:.2f} GiB", executor->weight_bytes(),
+                 static_cast<double>(executor->weight_bytes()) / (1 << 30),
+                 static_cast<double>(executor->kv_cache_bytes()) / (1 << 30));
+    return executor;
   };
-  return [o, cmd, cpu]() -> int { return cmd->parsed() ? run_serve(*o, cpu) : -1; };
+  return [o, cmd, by_device]() -> int { return cmd->parsed() ? run_serve(*o, by_device) : -1; };
 }
 
 }  // namespace moeserve::app

@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "model/backend/step_executor.hpp"
+#include "model/runner/step_executor.hpp"
 #include "model/bundle/model_bundle.hpp"
 #include "quant/quantization_plan.hpp"
 
@@ -35,7 +35,11 @@ struct serve_options {
   int threads = 0;
   int io_threads = 2;
   double shutdown_timeout = 30;
-  double kv_cache_gib = 1.0;
+  double kv_cache_gib = 1.0;            // the CPU's KV cache
+  std::string device = "auto";          // auto | cpu | cuda | cuda:N (app/executor_factory.hpp)
+  double gpu_memory_utilization = 0.9;  // share of a GPU's memory the executor may take
+  int tensor_parallel_size = 1;         // only 1 is implemented: another value is refused
+  bool use_cudagraph = false;           // not implemented yet: refused when set
   std::string quantization;             // "" | wint8 | wint4 | block_wise_fp8 | wint2 | mix_quant | JSON
   std::string kv_cache_dtype = "auto";  // auto | int8 | fp8
   bool enable_prefix_caching = true;
@@ -45,12 +49,16 @@ struct serve_options {
   std::vector<std::string> ignored;
 };
 
-// Makes the engine's executor for the model with the resolved quantization plan: the CPU
-// executor for `moeserve serve`; the front-end benchmark (bench/serving) passes one that
-// skips the model.
+// Makes the engine's executor for the model with the resolved quantization plan: the one
+// --device names for `moeserve serve` (app/executor_factory.hpp); the front-end benchmark
+// (bench/serving) passes one that skips the model. The executor sizes its KV cache; the
+// scheduler's block pool is built from its num_blocks().
 using executor_factory = std::function<std::unique_ptr<model::step_executor>(
-    const model::model_bundle& bundle, const serve_options& options, const quant::quantization_plan& plan,
-    int kv_blocks)>;
+    const model::model_bundle& bundle, const serve_options& options, const quant::quantization_plan& plan)>;
+
+// The flags that are accepted but whose feature is not implemented: a one-line message
+// for the first such flag set, empty when none is.
+std::string unimplemented_serve_flag(const serve_options& o);
 
 // The quantization plan of --quantization / --kv-cache-dtype for `config`'s model (throws
 // std::invalid_argument / config_error for a bad or conflicting request).
@@ -60,8 +68,8 @@ quant::quantization_plan serve_quantization(const serve_options& o, const model:
 void add_serve_flags(CLI::App* cmd, const std::shared_ptr<serve_options>& o);
 // Runs the server until SIGINT/SIGTERM and the drain; returns the exit status.
 int run_serve(const serve_options& o, const executor_factory& make_executor);
-// The `serve` subcommand on the CPU executor; the returned function runs it when it was
-// the parsed subcommand (-1 otherwise).
+// The `serve` subcommand on the executor --device names; the returned function runs it
+// when it was the parsed subcommand (-1 otherwise).
 std::function<int()> add_serve_command(CLI::App& cli);
 
 }  // namespace moeserve::app

@@ -136,8 +136,10 @@ void cpu_backend::silu_mul(model::tensor gate, model::tensor up, model::tensor o
 }
 
 void cpu_backend::moe(model::tensor x, const model::moe_weights& w, const model::moe_params& p, model::tensor out) {
-  require(w.router && w.gate.size() == static_cast<std::size_t>(w.router->rows()) && w.up.size() == w.gate.size() &&
-              w.down.size() == w.gate.size() && p.top_k > 0 && p.top_k <= w.router->rows(),
+  const auto* stack = dynamic_cast<const model::expert_stack*>(w.experts);
+  require(w.router && stack && stack->gate.size() == static_cast<std::size_t>(w.router->rows()) &&
+              stack->up.size() == stack->gate.size() && stack->down.size() == stack->gate.size() && p.top_k > 0 &&
+              p.top_k <= w.router->rows(),
           "moe: weights and parameters disagree");
   require(out.rows == x.rows && out.cols == x.cols && w.router->cols() == x.cols, "moe: shapes");
   moe_block(pool_, w, p, x.as<float>(), x.rows, x.cols, out.as<float>());
@@ -155,6 +157,11 @@ void cpu_backend::gather_rows(model::tensor x, std::span<const std::int32_t> row
 void cpu_backend::read(model::tensor t, std::span<float> out) {
   require(out.size() == static_cast<std::size_t>(t.size()), "read: size");
   std::memcpy(out.data(), t.data, out.size() * sizeof(float));
+}
+
+void cpu_backend::write(model::tensor t, std::span<const float> in) {
+  require(in.size() == static_cast<std::size_t>(t.size()), "write: size");
+  std::memcpy(t.data, in.data(), in.size() * sizeof(float));
 }
 
 }  // namespace moeserve::cpu

@@ -50,6 +50,7 @@ class cpu_backend final : public model::backend {
   void moe(model::tensor x, const model::moe_weights& w, const model::moe_params& p, model::tensor out) override;
   void gather_rows(model::tensor x, std::span<const std::int32_t> rows, model::tensor out) override;
   void read(model::tensor t, std::span<float> out) override;
+  void write(model::tensor t, std::span<const float> in) override;
 
  private:
   thread_pool pool_;

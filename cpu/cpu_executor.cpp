@@ -1,7 +1,6 @@
 #include "cpu/cpu_executor.hpp"
 
 #include <algorithm>
-#include <random>
 #include <stdexcept>
 
 namespace moeserve::cpu {
@@ -28,43 +27,12 @@ void cpu_executor::forward(const model::step_batch& batch, std::span<float> logi
 model::step_result cpu_executor::execute(const model::step_plan& plan) {
   model::step_result result;
   result.step = plan.step;
-  for (const auto id : plan.released) sequences_.erase(id);
   try {
-    if (plan.sequences.size() != plan.batch.sequences.size())
-      throw std::invalid_argument("step plan: one planned sequence per batch sequence expected");
-    static thread_local std::random_device entropy;
-    for (std::size_t i = 0; i < plan.sequences.size(); ++i) {
-      const auto& ps = plan.sequences[i];
-      auto& state = sequences_[ps.id];
-      if (!state.picker) {
-        const std::uint64_t seed = (std::uint64_t{entropy()} << 32) | entropy();
-        state.picker = std::make_unique<sampler>(ps.sampling, seed);
-      }
-      const auto& slice = plan.batch.sequences[i];
-      const auto first = static_cast<std::size_t>(slice.first_token);
-      state.history.resize(static_cast<std::size_t>(plan.batch.positions[first]));
-      for (int t = 0; t < slice.token_count; ++t) state.history.push_back(plan.batch.tokens[first + static_cast<std::size_t>(t)]);
-    }
-    const auto vocab = static_cast<std::size_t>(model_.config().vocab_size);
-    logits_.resize(plan.batch.logit_rows.size() * vocab);
+    samplers_.begin(plan);
+    const auto vocab = model_.config().vocab_size;
+    logits_.resize(plan.batch.logit_rows.size() * static_cast<std::size_t>(vocab));
     model_.forward(plan.batch, logits_);
-    std::size_t row = 0;
-    for (const auto& ps : plan.sequences) {
-      if (!ps.samples) continue;
-      if (row >= plan.batch.logit_rows.size()) throw std::invalid_argument("step plan: fewer logit rows than samplers");
-      auto& state = sequences_.at(ps.id);
-      const std::span<const int> history(state.history);
-      const auto prompt_len = std::min(static_cast<std::size_t>(ps.prompt_len), history.size());
-      const auto r = state.picker->sample(std::span<float>(logits_.data() + row * vocab, vocab), history.first(prompt_len),
-                                          history.subspan(prompt_len), ps.top_logprobs, ps.logprobs);
-      model::sampled_token t;
-      t.id = ps.id;
-      t.token = r.token;
-      t.logprob = r.logprob;
-      for (const auto& alt : r.top) t.top.emplace_back(alt.token, alt.logprob);
-      result.tokens.push_back(std::move(t));
-      ++row;
-    }
+    result.tokens = samplers_.sample(plan, logits_, vocab);
   } catch (const std::exception& e) {
     result.tokens.clear();
     result.error = e.what();

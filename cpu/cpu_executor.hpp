@@ -1,14 +1,9 @@
 #pragma once
-// cpu_executor: runs step plans (model/backend/step_plan.hpp) on the CPU backend: the
+// cpu_executor: runs step plans (model/runner/step_plan.hpp) on the CPU backend: the
 // model's forward over the plan's ragged batch, then each sampling sequence's next token
 // from its own sampler. It owns the backend (weights, the paged KV cache of `num_blocks`
-// blocks, threads), the model and the per-sequence state:
-//
-//   sampler      created at a sequence's first plan (seeded by its sampling_params, else
-//                from the system's entropy), kept until a plan releases the id, so that a
-//                seeded stream continues across steps and across a recompute
-//   history      the sequence's tokens by position (penalties read them): a plan's tokens
-//                overwrite it from their first position on
+// blocks, threads), the model and the per-sequence sampler state
+// (model/runner/sequence_samplers.hpp).
 //
 // A step that throws (bad batch, bad parameters) comes back as a step_result with an
 // error; the executor stays usable. Threading: one caller at a time (the Executor actor).
@@ -16,15 +11,14 @@
 #include <memory>
 #include <span>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include "cpu/cpu_backend.hpp"
-#include "cpu/sampler.hpp"
+#include "model/runner/sequence_samplers.hpp"
 #include "model/arch/decoder_model.hpp"
 #include "model/arch/model_files.hpp"
-#include "model/backend/step_executor.hpp"
-#include "model/backend/step_plan.hpp"
+#include "model/runner/step_executor.hpp"
+#include "model/runner/step_plan.hpp"
 
 namespace moeserve::cpu {
 
@@ -48,28 +42,22 @@ class cpu_executor final : public model::step_executor {
   cpu_executor(const model::model_files& files, const cpu_executor_options& options);
 
   model::step_result execute(const model::step_plan& plan) override;
-  // Logits of every logit row of `batch` (rows x vocab), for teacher-forced scoring.
-  void forward(const model::step_batch& batch, std::span<float> logits);
-
-  const model::model_config& config() const { return model_.config(); }
+  void forward(const model::step_batch& batch, std::span<float> logits) override;
   std::string backend_name() const override { return backend_.name(); }
-  const quant::quantization_plan& quantization() const { return model_.plan(); }
-  std::size_t weight_bytes() const { return model_.weight_bytes(); }
-  std::size_t kv_cache_bytes() const { return backend_.cache().bytes(); }
-  int block_size() const { return options_.block_size; }
-  int num_blocks() const { return options_.num_blocks; }
-  std::size_t live_sequences() const { return sequences_.size(); }
+
+  const model::model_config& config() const override { return model_.config(); }
+  const quant::quantization_plan& quantization() const override { return model_.plan(); }
+  std::size_t weight_bytes() const override { return model_.weight_bytes(); }
+  std::size_t kv_cache_bytes() const override { return backend_.cache().bytes(); }
+  int block_size() const override { return options_.block_size; }
+  int num_blocks() const override { return options_.num_blocks; }
+  std::size_t live_sequences() const { return samplers_.live(); }
 
  private:
-  struct sequence_state {
-    std::unique_ptr<sampler> picker;
-    std::vector<int> history;
-  };
-
   cpu_executor_options options_;
   cpu_backend backend_;
   model::decoder_model model_;
-  std::unordered_map<model::sequence_id, sequence_state> sequences_;
+  model::sequence_samplers samplers_;
   std::vector<float> logits_;
 };
 

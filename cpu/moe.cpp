@@ -55,6 +55,7 @@ routing route_token(const float* logits, int experts, const float* selection_bia
 void moe_block(thread_pool& pool, const model::moe_weights& w, const model::moe_params& p, const float* x,
                std::int64_t n, std::int64_t hidden, float* out) {
   const auto experts = static_cast<int>(w.router->rows());
+  const auto& stack = static_cast<const model::expert_stack&>(*w.experts);
   std::vector<float> logits(static_cast<std::size_t>(n * experts));
   linear(pool, as_cpu(w.router), x, n, nullptr, logits.data());
   const float* bias = w.selection_bias ? as_cpu(w.selection_bias).floats() : nullptr;
@@ -80,7 +81,7 @@ void moe_block(thread_pool& pool, const model::moe_weights& w, const model::moe_
     for (std::int64_t i = 0; i < m; ++i)
       std::copy_n(x + list[static_cast<std::size_t>(i)] * hidden, hidden, xe.data() + i * hidden);
     const auto ue = static_cast<std::size_t>(e);
-    swiglu(pool, as_cpu(w.gate[ue]), as_cpu(w.up[ue]), as_cpu(w.down[ue]), xe.data(), m, ye.data());
+    swiglu(pool, as_cpu(stack.gate[ue].get()), as_cpu(stack.up[ue].get()), as_cpu(stack.down[ue].get()), xe.data(), m, ye.data());
     for (std::int64_t i = 0; i < m; ++i) {
       const float wt = weights[ue][static_cast<std::size_t>(i)];
       float* o = out + list[static_cast<std::size_t>(i)] * hidden;

@@ -6,7 +6,7 @@
 
 #include "actors/actor.hpp"
 #include "engine/serving_messages.hpp"
-#include "model/backend/step_executor.hpp"
+#include "model/runner/step_executor.hpp"
 
 namespace moeserve::engine {
 

@@ -32,7 +32,7 @@
 
 #include "engine/block_pool.hpp"
 #include "engine/prefix_cache.hpp"
-#include "model/backend/step_plan.hpp"
+#include "model/runner/step_plan.hpp"
 
 namespace moeserve::engine {
 

@@ -32,7 +32,7 @@
 #include <string_view>
 #include <vector>
 
-#include "model/backend/sampling_params.hpp"
+#include "model/runner/sampling_params.hpp"
 #include "net/request_limits.hpp"
 
 namespace moeserve::net {

@@ -16,11 +16,13 @@ int main(int argc, char** argv) {
   auto o = std::make_shared<moeserve::app::serve_options>();
   moeserve::app::add_serve_flags(&cli, o);
   CLI11_PARSE(cli, argc, argv);
-  const moeserve::app::executor_factory synthetic = [](const moeserve::model::model_bundle&,
-                                                       const moeserve::app::serve_options&,
-                                                       const moeserve::quant::quantization_plan&, int) {
+  const moeserve::app::executor_factory synthetic = [](const moeserve::model::model_bundle& bundle,
+                                                       const moeserve::app::serve_options& options,
+                                                       const moeserve::quant::quantization_plan& plan) {
     // Ids 1000..1099 of a byte-level BPE vocabulary: ordinary word pieces, no special tokens.
-    return std::unique_ptr<moeserve::model::step_executor>(std::make_unique<moeserve::bench::synthetic_executor>(1000, 100));
+    // The KV blocks are only the scheduler's bookkeeping here: as many as a 1 GiB FP32 cache.
+    return std::unique_ptr<moeserve::model::step_executor>(std::make_unique<moeserve::bench::synthetic_executor>(
+        bundle.config(), plan, options.block_size, 1 << 14, 1000, 100));
   };
   try {
     return moeserve::app::run_serve(*o, synthetic);

@@ -5,16 +5,21 @@
 // ordinary vocabulary ids (never an end id below `first_token`), logprob -1, and the asked
 // number of alternatives. Used only by bench/serving/frontend_server.
 #include <algorithm>
+#include <stdexcept>
 #include <string>
 
-#include "model/backend/step_executor.hpp"
+#include "model/runner/step_executor.hpp"
 
 namespace moeserve::bench {
 
 class synthetic_executor final : public model::step_executor {
  public:
-  // Tokens cycle through [first_token, first_token + cycle).
-  synthetic_executor(std::int32_t first_token, std::int32_t cycle) : first_(first_token), cycle_(std::max(1, cycle)) {}
+  // Tokens cycle through [first_token, first_token + cycle); the scheduler is given
+  // num_blocks KV blocks of block_size tokens (no memory behind them).
+  synthetic_executor(const model::model_config& config, const quant::quantization_plan& plan, int block_size,
+                     int num_blocks, std::int32_t first_token, std::int32_t cycle)
+      : config_(config), plan_(plan), block_size_(block_size), num_blocks_(num_blocks), first_(first_token),
+        cycle_(std::max(1, cycle)) {}
 
   model::step_result execute(const model::step_plan& plan) override {
     model::step_result r;
@@ -31,9 +36,22 @@ class synthetic_executor final : public model::step_executor {
     }
     return r;
   }
+  void forward(const model::step_batch&, std::span<float>) override {
+    throw std::invalid_argument("the synthetic executor computes no logits");
+  }
   std::string backend_name() const override { return "synthetic (no model)"; }
+  const model::model_config& config() const override { return config_; }
+  const quant::quantization_plan& quantization() const override { return plan_; }
+  int num_blocks() const override { return num_blocks_; }
+  int block_size() const override { return block_size_; }
+  std::size_t weight_bytes() const override { return 0; }
+  std::size_t kv_cache_bytes() const override { return 0; }
 
  private:
+  model::model_config config_;
+  quant::quantization_plan plan_;
+  int block_size_;
+  int num_blocks_;
   std::int32_t first_;
   std::int32_t cycle_;
 };

@@ -14,8 +14,7 @@ struct decoder_model::layer {
   std::unique_ptr<backend_weight> attn_norm, q, k, v, o, q_bias, k_bias, v_bias, q_norm, k_norm, ffn_norm;
   std::unique_ptr<backend_weight> gate, up, down;  // dense MLP
   bool is_moe = false;
-  std::unique_ptr<backend_weight> router, selection_bias, shared_gate, shared_up, shared_down;
-  std::vector<std::unique_ptr<backend_weight>> expert_gate, expert_up, expert_down;
+  std::unique_ptr<backend_weight> router, selection_bias, shared_gate, shared_up, shared_down, experts;
   moe_weights moe;  // views of the above, as the backend op takes them
 };
 
@@ -82,10 +81,8 @@ std::size_t decoder_model::weight_bytes() const {
   for (const layer& l : layers_) {
     for (const auto* w : {&l.attn_norm, &l.q, &l.k, &l.v, &l.o, &l.q_bias, &l.k_bias, &l.v_bias, &l.q_norm, &l.k_norm,
                           &l.ffn_norm, &l.gate, &l.up, &l.down, &l.router, &l.selection_bias, &l.shared_gate,
-                          &l.shared_up, &l.shared_down})
+                          &l.shared_up, &l.shared_down, &l.experts})
       add(*w);
-    for (const auto* list : {&l.expert_gate, &l.expert_up, &l.expert_down})
-      for (const auto& w : *list) add(w);
   }
   return total;
 }
@@ -156,9 +153,8 @@ void decoder_model::load_layer(int i, layer& l) {
     l.selection_bias = load_vector(*bias, experts);
     l.moe.selection_bias = l.selection_bias.get();
   }
-  const auto load_experts = [&](weight_part part, std::int64_t rows, std::int64_t cols,
-                                std::vector<std::unique_ptr<backend_weight>>& out,
-                                std::vector<const backend_weight*>& views) {
+  const auto load_experts = [&](weight_part part, std::int64_t rows, std::int64_t cols) {
+    std::vector<std::unique_ptr<backend_weight>> out;
     for (int e = 0; e < experts; ++e) {
       if (naming == weight_naming::gguf) {
         const auto& stacked = need(part);
@@ -170,12 +166,14 @@ void decoder_model::load_layer(int i, layer& l) {
       } else {
         out.push_back(load_linear(need(part, e), part, i, rows, cols));
       }
-      views.push_back(out.back().get());
     }
+    return out;
   };
-  load_experts(weight_part::expert_gate, inter, h, l.expert_gate, l.moe.gate);
-  load_experts(weight_part::expert_up, inter, h, l.expert_up, l.moe.up);
-  load_experts(weight_part::expert_down, h, inter, l.expert_down, l.moe.down);
+  auto gate = load_experts(weight_part::expert_gate, inter, h);
+  auto up = load_experts(weight_part::expert_up, inter, h);
+  auto down = load_experts(weight_part::expert_down, h, inter);
+  l.experts = backend_.stack_experts(std::move(gate), std::move(up), std::move(down));
+  l.moe.experts = l.experts.get();
   if (c.moe.shared_experts > 0) {
     const std::int64_t shared = c.moe.shared_intermediate_size;
     l.shared_gate = linear(weight_part::shared_gate, shared, h);
@@ -208,12 +206,16 @@ tensor decoder_model::mlp(const layer& l, tensor h) {
 }
 
 void decoder_model::forward(const step_batch& batch, std::span<float> logits) {
+  if (logits.size() != batch.logit_rows.size() * static_cast<std::size_t>(config_.vocab_size))
+    throw std::invalid_argument("decoder_model::forward: logits must hold logit_rows x vocab_size floats");
+  backend_.read(forward(batch), logits);
+}
+
+tensor decoder_model::forward(const step_batch& batch) {
   const auto& c = config_;
   auto& b = backend_;
   const std::int64_t n = batch.token_count();
   const auto rows = static_cast<std::int64_t>(batch.logit_rows.size());
-  if (logits.size() != static_cast<std::size_t>(rows * c.vocab_size))
-    throw std::invalid_argument("decoder_model::forward: logits must hold logit_rows x vocab_size floats");
   b.begin_step(batch);
   const auto eps = static_cast<float>(c.rms_norm_eps);
   const std::int64_t q_dim = std::int64_t{c.num_heads} * c.head_dim, kv_dim = std::int64_t{c.num_kv_heads} * c.head_dim;
@@ -245,8 +247,10 @@ void decoder_model::forward(const step_batch& batch, std::span<float> logits) {
     p.layer = i;
     b.attention(p, q, k, v, attn_out);
     b.linear(attn_out, *l.o, nullptr, o);
+    b.all_reduce(o);
     b.add_rms_norm(residual, o, *l.ffn_norm, eps, h);
     pending = mlp(l, h);
+    b.all_reduce(pending);
   }
   b.add_rms_norm(residual, pending, *final_norm_, eps, h);
   bool all_rows = rows == n;  // logits of every token, in order: no gather needed
@@ -256,9 +260,9 @@ void decoder_model::forward(const step_batch& batch, std::span<float> logits) {
     last = b.allocate(rows, c.hidden_size);
     b.gather_rows(h, batch.logit_rows, last);
   }
-  tensor out = b.allocate(rows, c.vocab_size);
+  tensor out = b.allocate_logits(rows, c.vocab_size);
   b.linear(last, lm_head_ ? *lm_head_ : *embedding_, nullptr, out);
-  b.read(out, logits);
+  return out;
 }
 
 }  // namespace moeserve::model

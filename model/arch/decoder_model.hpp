@@ -52,7 +52,11 @@ class decoder_model {
   // Bytes of every weight as the backend keeps it (backend_weight::bytes).
   std::size_t weight_bytes() const;
 
-  // Runs one step; writes batch.logit_rows.size() x vocab_size logits, row by row.
+  // Runs one step and returns its logits, batch.logit_rows.size() x vocab_size float32
+  // in the backend's memory, valid until the backend's next begin_step; nothing is read
+  // back (the runner samples on the device or reads them).
+  tensor forward(const step_batch& batch);
+  // forward, then the logits read into `logits` (rows x vocab_size, row by row).
   void forward(const step_batch& batch, std::span<float> logits);
 
  private:

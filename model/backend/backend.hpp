@@ -8,7 +8,8 @@
 //   begin_step(batch)                    metadata of the ragged batch (step_batch.hpp)
 //   x = allocate(tokens, hidden)         scratch, valid until the next begin_step
 //   embed(table, x) ... linear(...) ... attention(...) ... moe(...)
-//   read(logits, host)                   the step's result back on the host
+//   logits = allocate_logits(...); linear(..., logits)
+//   read(logits, host)                   the runner reads the result back
 //
 // Weights: load_matrix takes a checkpoint tensor of any dtype the backend can read (plain
 // or ggml-quantized; see each backend for its list) and returns an opaque handle the
@@ -80,11 +81,34 @@ struct moe_params {
   float norm_min = 0.0f;
 };
 
+// The routed experts of one MoE layer as backend::stack_experts made them: the per-expert
+// gate, up ([intermediate, hidden]) and down ([hidden, intermediate]) weights. This base
+// form keeps them one handle per expert (the CPU backend reads it so); a device backend
+// returns its own subclass holding them stacked, [E][2I][H] gate and up fused and
+// [E][H][I] (the layout gpu::moe_layer takes), and the per-expert lists empty.
+// rows() x cols() = experts x hidden.
+class expert_stack : public backend_weight {
+ public:
+  expert_stack(std::vector<std::unique_ptr<backend_weight>> gate_weights,
+               std::vector<std::unique_ptr<backend_weight>> up_weights,
+               std::vector<std::unique_ptr<backend_weight>> down_weights, std::int64_t experts, std::int64_t hidden)
+      : backend_weight(experts, hidden),
+        gate(std::move(gate_weights)),
+        up(std::move(up_weights)),
+        down(std::move(down_weights)) {}
+  std::size_t bytes() const override {
+    std::size_t total = 0;
+    for (const auto* list : {&gate, &up, &down})
+      for (const auto& w : *list) total += w->bytes();
+    return total;
+  }
+  std::vector<std::unique_ptr<backend_weight>> gate, up, down;
+};
+
 struct moe_weights {
   const backend_weight* router = nullptr;          // [experts, hidden]
   const backend_weight* selection_bias = nullptr;  // [1, experts] for softmax_biased_top_k
-  std::vector<const backend_weight*> gate, up;     // per expert [intermediate, hidden]
-  std::vector<const backend_weight*> down;         // per expert [hidden, intermediate]
+  const backend_weight* experts = nullptr;         // backend::stack_experts' handle
   // Shared experts every token passes through (absent when null), added to the routed sum.
   const backend_weight* shared_gate = nullptr;
   const backend_weight* shared_up = nullptr;
@@ -106,6 +130,17 @@ class backend {
   }
   // A vector (norm weights, biases) of any float dtype; stored as [1, n].
   virtual std::unique_ptr<backend_weight> load_vector(const tensor_view& source) = 0;
+  // The routed experts of one MoE layer, each expert's weights as load_matrix or
+  // load_quantized returned them (all in one format), handed over whole: the backend may
+  // stack them (a device backend copies them into one buffer per projection and frees the
+  // per-expert ones). intermediate = gate[e]->rows(), hidden = gate[e]->cols().
+  virtual std::unique_ptr<backend_weight> stack_experts(std::vector<std::unique_ptr<backend_weight>> gate,
+                                                        std::vector<std::unique_ptr<backend_weight>> up,
+                                                        std::vector<std::unique_ptr<backend_weight>> down) {
+    const auto experts = static_cast<std::int64_t>(gate.size());
+    const std::int64_t hidden = gate.empty() ? 0 : gate.front()->cols();
+    return std::make_unique<expert_stack>(std::move(gate), std::move(up), std::move(down), experts, hidden);
+  }
   virtual void allocate_kv_cache(const kv_cache_spec& spec) = 0;
 
   // --- a step ---
@@ -113,6 +148,9 @@ class backend {
   // The batch must stay alive until the step's last op.
   virtual void begin_step(const step_batch& batch) = 0;
   virtual tensor allocate(std::int64_t rows, std::int64_t cols) = 0;
+  // Scratch for the LM head's output: float32 on every backend, whatever the type of the
+  // other activations (logits in bf16 would round a logit of 20 to 1/8).
+  virtual tensor allocate_logits(std::int64_t rows, std::int64_t cols) { return allocate(rows, cols); }
 
   // out[t] = row tokens[t] of `table` (dequantized).
   virtual void embed(const backend_weight& table, tensor out) = 0;
@@ -136,8 +174,15 @@ class backend {
   virtual void moe(tensor x, const moe_weights& w, const moe_params& p, tensor out) = 0;
   // out[i] = x[rows[i]].
   virtual void gather_rows(tensor x, std::span<const std::int32_t> rows, tensor out) = 0;
-  // Copies a tensor to host floats (out.size() == t.size()).
+  // Sums `x` over the ranks that each hold a part of the weights (tensor parallelism), in
+  // place; the decoder calls it after the attention output and the MLP/MoE projections.
+  // A backend of one device does nothing.
+  virtual void all_reduce(tensor x) { (void)x; }
+  // Copies a tensor to host floats (out.size() == t.size()); waits for the step's work.
   virtual void read(tensor t, std::span<float> out) = 0;
+  // Copies host floats into a tensor (in.size() == t.size()), rounded to its type: how
+  // the backend op tests feed every backend the same inputs.
+  virtual void write(tensor t, std::span<const float> in) = 0;
 };
 
 }  // namespace moeserve::model

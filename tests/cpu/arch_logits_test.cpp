@@ -15,7 +15,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstring>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -23,8 +22,7 @@
 #include "cpu/cpu_backend.hpp"
 #include "model/arch/decoder_model.hpp"
 #include "model/arch/model_files.hpp"
-#include "model/io/dequantize.hpp"
-#include "model/io/safetensors_file.hpp"
+#include "tests/support/arch_fixtures.hpp"
 
 namespace moeserve::cpu {
 namespace {
@@ -32,48 +30,12 @@ namespace {
 constexpr int block_size = 4;
 constexpr int num_blocks = 64;
 
-struct prompt_case {
-  std::vector<std::int32_t> ids;
-  std::vector<float> logits;  // ids.size() x vocab
-};
+using test_support::prompt_case;
+using test_support::read_expected;
 
-std::vector<prompt_case> read_expected(const std::filesystem::path& dir) {
-  model::safetensors_file f(dir / "expected.safetensors");
-  std::vector<prompt_case> out;
-  for (int i = 0;; ++i) {
-    const auto* ids = f.find_tensor("input_ids." + std::to_string(i));
-    if (!ids) break;
-    prompt_case c;
-    c.ids.resize(static_cast<std::size_t>(ids->element_count()));
-    std::memcpy(c.ids.data(), ids->data.data(), ids->data.size());
-    c.logits = model::dequantize(*f.find_tensor("logits." + std::to_string(i)));
-    out.push_back(std::move(c));
-  }
-  return out;
-}
-
-// Block ids for a sequence: a scrambled, disjoint set per sequence index.
-std::vector<std::int32_t> blocks_for(int sequence, int tokens) {
-  std::vector<std::int32_t> table;
-  for (int b = 0; b * block_size < tokens; ++b) table.push_back((num_blocks - 1 - (sequence * 13 + b * 5)) % num_blocks);
-  return table;
-}
-
-// Adds `count` tokens of `ids` starting at `first` as one sequence of the step.
 void add_sequence(model::step_batch& batch, int sequence, const std::vector<std::int32_t>& ids, int first, int count,
                   bool all_logits) {
-  model::sequence_slice s;
-  s.first_token = batch.token_count();
-  s.token_count = count;
-  s.block_table = blocks_for(sequence, static_cast<int>(ids.size()));
-  for (int i = first; i < first + count; ++i) {
-    if (all_logits || i == first + count - 1) batch.logit_rows.push_back(batch.token_count());
-    batch.tokens.push_back(ids[static_cast<std::size_t>(i)]);
-    batch.positions.push_back(i);
-    batch.slots.push_back(std::int64_t{s.block_table[static_cast<std::size_t>(i / block_size)]} * block_size +
-                          i % block_size);
-  }
-  batch.sequences.push_back(std::move(s));
+  test_support::add_sequence(batch, sequence, ids, first, count, all_logits, block_size, num_blocks);
 }
 
 void expect_close(const float* ours, const float* theirs, std::size_t n, const std::string& what) {

@@ -1,4 +1,4 @@
-#include "cpu/sampler.hpp"
+#include "model/runner/sampler.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -8,7 +8,7 @@
 #include <stdexcept>
 #include <string>
 
-namespace moeserve::cpu {
+namespace moeserve::model {
 namespace {
 
 constexpr float kFloatMax = std::numeric_limits<float>::max();
@@ -318,4 +318,4 @@ int sampler::draw(std::span<const float> logits, std::span<const float> weights,
   return draw_in_id_order(std::views::iota(std::size_t{0}, vocab), weights, keep, u);
 }
 
-}  // namespace moeserve::cpu
+}  // namespace moeserve::model

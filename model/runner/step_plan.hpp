@@ -17,7 +17,7 @@
 #include <string>
 #include <vector>
 
-#include "model/backend/sampling_params.hpp"
+#include "model/runner/sampling_params.hpp"
 #include "model/backend/step_batch.hpp"
 
 namespace moeserve::model {

@@ -1,6 +1,6 @@
 #pragma once
 // sampler: chooses one sequence's next token from one row of logits, following its
-// sampling_params (model/backend/sampling_params.hpp has the order of the steps and their
+// sampling_params (model/runner/sampling_params.hpp has the order of the steps and their
 // exact semantics). It is the reference sampler: a GPU sampler is tested against it.
 //
 // One sampler per sequence; it owns the sequence's random generator, so the same seed and
@@ -34,9 +34,9 @@
 #include <span>
 #include <vector>
 
-#include "model/backend/sampling_params.hpp"
+#include "model/runner/sampling_params.hpp"
 
-namespace moeserve::cpu {
+namespace moeserve::model {
 
 // xoshiro256** (Blackman and Vigna), its state filled by splitmix64 from the seed.
 class random_source {
@@ -88,4 +88,4 @@ class sampler {
   random_source rng_;
 };
 
-}  // namespace moeserve::cpu
+}  // namespace moeserve::model

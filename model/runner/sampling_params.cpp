@@ -1,4 +1,4 @@
-#include "model/backend/sampling_params.hpp"
+#include "model/runner/sampling_params.hpp"
 
 #include <charconv>
 #include <cmath>

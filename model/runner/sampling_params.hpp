@@ -3,7 +3,7 @@
 // semantics of vLLM (and, for the penalties, of OpenAI and Hugging Face). Plain data,
 // validated once (validate()) before a sampler is built from it.
 //
-// The order a backend's sampler applies them in (cpu/sampler.hpp):
+// The order a backend's sampler applies them in (model/runner/sampler.hpp):
 //   1. repetition_penalty over the distinct tokens of the prompt and the output so far:
 //      logit > 0 ? logit / penalty : logit * penalty
 //   2. frequency and presence penalties over the output tokens only (count = how often):

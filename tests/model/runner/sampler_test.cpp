@@ -2,7 +2,7 @@
 // double, a full sort, then top-k, top-p and min-p exactly as sampling_params.hpp states.
 // Draw frequencies are checked with a chi-square bound; every seed is fixed, so a run is
 // deterministic and cannot flake.
-#include "cpu/sampler.hpp"
+#include "model/runner/sampler.hpp"
 
 #include <gtest/gtest.h>
 
@@ -19,7 +19,7 @@
 #include <tuple>
 #include <vector>
 
-namespace moeserve::cpu {
+namespace moeserve::model {
 namespace {
 
 using model::sampling_params;
@@ -397,4 +397,4 @@ TEST(SamplingParams, ValidateRejectsEachBadValueNamingTheParameter) {
 }
 
 }  // namespace
-}  // namespace moeserve::cpu
+}  // namespace moeserve::model
