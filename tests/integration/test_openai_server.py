@@ -8,6 +8,7 @@ Run: .venv/bin/python -m pytest tests/integration --server build/app/moeserve
 """
 import concurrent.futures
 import json
+import os
 import shutil
 import socket
 import subprocess
@@ -21,7 +22,10 @@ import openai
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-MODEL = ROOT / "models" / "SmolLM2-135M-Instruct.Q4_1.gguf"
+MODEL = Path(os.environ.get("MOESERVE_TEST_MODEL", ROOT / "models" / "SmolLM2-135M-Instruct.Q4_1.gguf"))
+# Flags every server of the suite gets besides its own, e.g. "--device cuda" to run the suite
+# on the GPU executor (tools/gpu-run --server does).
+EXTRA_FLAGS = os.environ.get("MOESERVE_TEST_SERVER_FLAGS", "").split()
 
 
 def free_port():
@@ -35,7 +39,7 @@ class Server:
         self.port = free_port()
         self.log = tempfile.TemporaryFile(mode="w+")
         self.proc = subprocess.Popen([binary, "serve", "--model", str(MODEL), "--port", str(self.port), "--threads", "2",
-                                      "--kv-cache-gib", "0.25", *flags],
+                                      "--kv-cache-gib", "0.25", *EXTRA_FLAGS, *flags],
                                      stdout=self.log, stderr=subprocess.STDOUT, text=True)
         deadline = time.time() + 60
         while time.time() < deadline:
