@@ -21,7 +21,7 @@ gpu_executor_options options_for_tests() {
   o.max_model_len = 256;
   o.max_num_seqs = 8;
   o.max_num_batched_tokens = 128;
-  o.gpu_memory_utilization = 0.5;
+  o.gpu_memory_utilization = 0.2;
   return o;
 }
 
@@ -52,7 +52,9 @@ model::step_plan prompt_plan(int sequences, int len, int block_size, bool greedy
     ps.prompt_len = len;
     ps.logprobs = true;
     ps.top_logprobs = 3;
-    if (!greedy) {
+    if (greedy) {
+      ps.sampling.temperature = 0.0f;
+    } else {
       ps.sampling.temperature = 0.8f;
       ps.sampling.top_p = 0.9f;
       ps.sampling.seed = 42 + s;
@@ -109,8 +111,11 @@ TEST(gpu_executor, greedy_tokens_are_the_argmax_of_its_logits_and_seeded_ones_re
     EXPECT_LE(r.tokens[s].logprob, 0.0f);
     EXPECT_EQ(r.tokens[s].top.size(), 3u);
   }
-  // Seeded sampling: two executors, the same plan, the same tokens.
-  gpu_executor other(files, o);
+  // Seeded sampling: two executors, the same plan, the same tokens (the second may take
+  // device memory up to 40%, the first holding up to 20%).
+  auto o2 = o;
+  o2.gpu_memory_utilization = 0.45;
+  gpu_executor other(files, o2);
   auto seeded = prompt_plan(3, 11, o.block_size, false);
   for (auto& s : seeded.sequences) s.id += 100;
   const auto a = e.execute(seeded), b = other.execute(seeded);
