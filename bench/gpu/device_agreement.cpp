@@ -36,7 +36,7 @@ int main(int argc, char** argv) {
     std::stringstream text;
     text << in.rdbuf();
     moeserve::llm_options cpu_options{.model = model, .threads = threads, .prefill_chunk = window};
-    cpu_options.max_model_len = window;
+    cpu_options.max_model_len = window + 1;  // a window and its next token
     moeserve::LLM cpu(cpu_options);
     auto gpu_options = cpu_options;
     gpu_options.device = device;

@@ -35,6 +35,16 @@ gpu_executor::gpu_executor(const model::model_files& files, const gpu_executor_o
   capacity.sequences = o.max_num_seqs;
   capacity.table_entries = o.max_num_seqs * max_blocks_per_sequence;
   try {
+    MOESERVE_CUDA_CHECK(cudaSetDevice(o.device));
+    MOESERVE_CUDA_CHECK(cudaFree(nullptr));  // the context exists before the first reading
+    std::size_t total = 0;
+    MOESERVE_CUDA_CHECK(cudaMemGetInfo(&free_at_start_, &total));
+    const double asked = double(total) * o.gpu_memory_utilization;
+    if (asked > double(free_at_start_))
+      throw gpu_executor_error("--gpu-memory-utilization " + std::to_string(o.gpu_memory_utilization).substr(0, 4) +
+                               " asks for " + gib(asked) + " of cuda:" + std::to_string(o.device) + ", and " +
+                               gib(double(free_at_start_)) + " of its " + gib(double(total)) +
+                               " are free (other processes hold the rest): lower it");
     backend_ = std::make_unique<gpu_backend>(o.device, capacity);
     model_ = std::make_unique<model::decoder_model>(files, *backend_, o.quantization);
     warm_up();
@@ -85,11 +95,14 @@ void gpu_executor::warm_up() {
   backend_->allocate_kv_cache(model_->kv_spec(o.block_size, 0));
 }
 
+// This executor may use total x gpu_memory_utilization of the device (vLLM's meaning: other
+// processes' memory is not counted against it, only checked to leave room for it).
 void gpu_executor::size_kv_cache() {
   const auto& o = options_;
   std::size_t free = 0, total = 0;
   MOESERVE_CUDA_CHECK(cudaMemGetInfo(&free, &total));
-  const double budget = double(total) * o.gpu_memory_utilization - double(total - free);
+  const double used = double(free_at_start_) - double(free);
+  const double budget = double(total) * o.gpu_memory_utilization - used;
   const auto block = gpu_backend::kv_block_bytes(model_->kv_spec(o.block_size, 1));
   const int needed = (o.max_model_len + o.block_size - 1) / o.block_size;
   const auto blocks = budget > 0 ? static_cast<std::int64_t>(budget / double(block)) : 0;
@@ -98,8 +111,8 @@ void gpu_executor::size_kv_cache() {
         "the KV cache of one sequence of max_model_len " + std::to_string(o.max_model_len) + " needs " +
         gib(double(block) * needed) + ", and " + gib(std::max(0.0, budget)) + " is left for it on cuda:" +
         std::to_string(o.device) + " (" + gib(double(total)) + " x --gpu-memory-utilization " +
-        std::to_string(o.gpu_memory_utilization).substr(0, 4) + " - " + gib(double(total - free)) +
-        " in use after the weights and the warm-up): lower --max-model-len, or raise --gpu-memory-utilization");
+        std::to_string(o.gpu_memory_utilization).substr(0, 4) + " - " + gib(used) +
+        " of weights and activations): lower --max-model-len, or raise --gpu-memory-utilization");
   num_blocks_ = static_cast<int>(std::min<std::int64_t>(blocks, std::int64_t{1} << 30));
   backend_->allocate_kv_cache(model_->kv_spec(o.block_size, num_blocks_));
 }

@@ -9,9 +9,11 @@
 //                   min(max_num_seqs, tokens) sequences) on a provisional KV cache: it
 //                   fixes the activation arena and makes cuBLAS's and the MoE layers'
 //                   workspaces, so nothing is allocated in a step afterwards
-//   3. KV cache     blocks = (total * gpu_memory_utilization - used now) / block bytes;
-//                   fewer than one sequence of max_model_len needs is a gpu_executor_error
-//                   that says how much is needed and how much is there
+//   3. KV cache     blocks = (total * gpu_memory_utilization - what this executor took
+//                   for weights and activations) / block bytes; fewer than one sequence of
+//                   max_model_len needs is a gpu_executor_error that says how much is
+//                   needed and how much is there. As in vLLM, other processes' memory is
+//                   not counted against the share, but the share must be free at start.
 //
 // A step: the plan's batch uploaded (one copy), the forward pass on the backend's stream,
 // the logits of the sampling rows copied back (the only wait), then each sequence's
@@ -83,6 +85,7 @@ class gpu_executor final : public model::step_executor {
   std::vector<float> logits_;
   int num_blocks_ = 0;
   std::size_t activation_bytes_ = 0;
+  std::size_t free_at_start_ = 0;  // device memory free when the executor began
 };
 
 }  // namespace moeserve::gpu

@@ -80,7 +80,7 @@ TEST(gpu_executor, refuses_what_it_cannot_run_in_one_line) {
   MOESERVE_REQUIRE_CUDA_DEVICE();
   const auto files = fixture("llama");
   auto o = options_for_tests();
-  o.gpu_memory_utilization = 0.0001;
+  o.gpu_memory_utilization = 0.0001;  // less than the weights and activations
   try {
     gpu_executor e(files, o);
     ADD_FAILURE() << "a KV cache in 0.01% of the device";
@@ -91,6 +91,15 @@ TEST(gpu_executor, refuses_what_it_cannot_run_in_one_line) {
   o = options_for_tests();
   o.device = 999;
   EXPECT_THROW(gpu_executor(files, o), gpu_executor_error);
+  o = options_for_tests();
+  gpu_executor first(files, o);
+  o.gpu_memory_utilization = 0.9;  // 90% of the device while the first holds 20%
+  try {
+    gpu_executor second(files, o);
+    ADD_FAILURE() << "90% of a device of which the first executor holds 20%";
+  } catch (const gpu_executor_error& err) {
+    EXPECT_NE(std::string(err.what()).find("free"), std::string::npos) << err.what();
+  }
 }
 
 TEST(gpu_executor, greedy_tokens_are_the_argmax_of_its_logits_and_seeded_ones_repeat) {
@@ -111,11 +120,8 @@ TEST(gpu_executor, greedy_tokens_are_the_argmax_of_its_logits_and_seeded_ones_re
     EXPECT_LE(r.tokens[s].logprob, 0.0f);
     EXPECT_EQ(r.tokens[s].top.size(), 3u);
   }
-  // Seeded sampling: two executors, the same plan, the same tokens (the second may take
-  // device memory up to 40%, the first holding up to 20%).
-  auto o2 = o;
-  o2.gpu_memory_utilization = 0.45;
-  gpu_executor other(files, o2);
+  // Seeded sampling: two executors, the same plan, the same tokens.
+  gpu_executor other(files, o);
   auto seeded = prompt_plan(3, 11, o.block_size, false);
   for (auto& s : seeded.sequences) s.id += 100;
   const auto a = e.execute(seeded), b = other.execute(seeded);
