@@ -87,6 +87,9 @@ std::function<int()> add_generate_command(CLI::App& cli) {
       ->check(CLI::IsMember({"auto", "int8", "fp8", "float8_e4m3fn"}))
       ->capture_default_str();
   o->llm.device = "auto";
+  cmd->add_option("--load-format", o->llm.load_format, "auto, or dummy: random weights from config.json alone")
+      ->check(CLI::IsMember({"auto", "dummy"}))
+      ->capture_default_str();
   cmd->add_option("--device", o->llm.device, "auto (a GPU when present), cpu, cuda or cuda:N")->capture_default_str();
   cmd->add_option("--gpu-memory-utilization", o->llm.gpu_memory_utilization, "Share of the GPU's memory to use")
       ->check(CLI::Range(0.05, 1.0))

@@ -24,7 +24,8 @@ struct sequence {
 }  // namespace
 
 struct LLM::impl {
-  explicit impl(const llm_options& o) : options(o), bundle(o.model) {
+  explicit impl(const llm_options& o)
+      : options(o), bundle(o.model, {model::parse_load_format(o.load_format), o.skip_tokenizer_init}) {
     if (options.block_size <= 0 || options.prefill_chunk <= 0 || options.max_num_seqs <= 0)
       throw std::invalid_argument("block_size, prefill_chunk and max_num_seqs must be positive");
     max_len = bundle.config().context_length(options.max_model_len);
@@ -98,6 +99,8 @@ std::vector<generation_output> LLM::generate_tokens(std::span<const std::vector<
   params.sampling.validate();
   if (params.max_tokens < 1) throw std::invalid_argument("max_tokens must be at least 1");
   auto& m = *impl_;
+  if (!m.bundle.has_tokenizer() && !params.stop.empty())
+    throw std::invalid_argument("stop strings need the tokenizer (the model was loaded with skip_tokenizer_init)");
   const int vocab = m.bundle.config().vocab_size;
   std::vector<engine::sequence_request> requests;
   for (std::size_t i = 0; i < prompts.size(); ++i) {
@@ -121,7 +124,8 @@ std::vector<generation_output> LLM::generate_tokens(std::span<const std::vector<
   const engine::sequence_id first_id = requests.empty() ? 0 : requests.front().id;
   std::vector<sequence> seqs(prompts.size());
   for (std::size_t i = 0; i < prompts.size(); ++i) {
-    seqs[i].detok = std::make_unique<model::detokenizer>(m.bundle.tokens().make_detokenizer({params.skip_special_tokens}));
+    if (m.bundle.has_tokenizer())
+      seqs[i].detok = std::make_unique<model::detokenizer>(m.bundle.tokens().make_detokenizer({params.skip_special_tokens}));
     seqs[i].stops = std::make_unique<model::stop_matcher>(params.stop);
     seqs[i].out.prompt_token_ids = prompts[i];
   }
@@ -137,7 +141,7 @@ std::vector<generation_output> LLM::generate_tokens(std::span<const std::vector<
     auto& s = seqs[i];
     s.out.finish_reason = reason;
     if (!s.stops->stopped()) {
-      emit(i, s.detok->finish());
+      if (s.detok) emit(i, s.detok->finish());
       const std::string tail = s.stops->finish();
       s.out.text += tail;
       if (on_text && !tail.empty()) on_text(i, tail);
@@ -159,7 +163,7 @@ std::vector<generation_output> LLM::generate_tokens(std::span<const std::vector<
         finish(i, "stop");
         continue;
       }
-      if (emit(i, s.detok->push(e.token.token))) {
+      if (s.detok && emit(i, s.detok->push(e.token.token))) {
         m.scheduler->abort(e.id);
         s.out.finish_reason = "stop";
         continue;

@@ -44,6 +44,10 @@ struct llm_options {
   std::string kv_cache_dtype = "auto";  // --kv-cache-dtype: auto, int8, fp8
   std::string device = "cpu";           // cpu, cuda, cuda:N or auto (app/executor_factory.hpp)
   double gpu_memory_utilization = 0.9;  // on a GPU: share of its memory the executor may take
+  std::string load_format = "auto";     // dummy: random weights from config.json alone
+  // No tokenizer (--skip-tokenizer-init): only generate_tokens and score work, outputs
+  // carry token ids and no text.
+  bool skip_tokenizer_init = false;
 };
 
 struct generation_params {

@@ -37,7 +37,7 @@ int run_serve(const serve_options& o, const executor_factory& make_executor) {
   spdlog::set_level(spdlog::level::from_str(o.log_level));
   if (const auto refusal = unimplemented_serve_flag(o); !refusal.empty()) throw std::invalid_argument(refusal);
   for (const auto& flag : o.ignored) spdlog::info("{} is accepted and ignored (one process)", flag);
-  model::model_bundle bundle(o.model);
+  model::model_bundle bundle(o.model, {model::parse_load_format(o.load_format), false});
   const auto& config = bundle.config();
   const int max_len = config.context_length(o.max_model_len);
   const auto plan = serve_quantization(o, config);
@@ -148,6 +148,9 @@ void add_serve_flags(CLI::App* cmd, const std::shared_ptr<serve_options>& o) {
       ->check(CLI::Range(0.05, 1.0))
       ->capture_default_str();
   cmd->add_option("--tensor-parallel-size", o->tensor_parallel_size, "GPUs per model (only 1 is implemented)")
+      ->capture_default_str();
+  cmd->add_option("--load-format", o->load_format, "auto, or dummy: random weights from config.json alone")
+      ->check(CLI::IsMember({"auto", "dummy"}))
       ->capture_default_str();
   cmd->add_flag("--use-cudagraph,!--no-use-cudagraph", o->use_cudagraph, "CUDA graphs for decode (not implemented yet)");
   cmd->add_option("--quantization", o->quantization,

@@ -40,6 +40,7 @@ struct serve_options {
   double gpu_memory_utilization = 0.9;  // share of a GPU's memory the executor may take
   int tensor_parallel_size = 1;         // only 1 is implemented: another value is refused
   bool use_cudagraph = false;           // not implemented yet: refused when set
+  std::string load_format = "auto";     // auto | dummy (random weights from config.json)
   std::string quantization;             // "" | wint8 | wint4 | block_wise_fp8 | wint2 | mix_quant | JSON
   std::string kv_cache_dtype = "auto";  // auto | int8 | fp8
   bool enable_prefix_caching = true;

@@ -38,7 +38,7 @@ std::unique_ptr<cpu_matrix> cpu_matrix::from_view(const model::tensor_view& t) {
   if (t.rank != 2) throw std::invalid_argument("cpu_matrix: a 2-D tensor is expected");
   const std::int64_t rows = t.shape[0], cols = t.shape[1];
   const bool aligned = reinterpret_cast<std::uintptr_t>(t.data.data()) % alignof(float) == 0;
-  if (!kept_as_is(t.type) || (t.type == dtype::f32 && !aligned))
+  if (!kept_as_is(t.type) || (t.type == dtype::f32 && !aligned) || t.synthetic != model::synthetic_fill::none)
     return from_floats(rows, cols, model::dequantize(t));
   std::unique_ptr<cpu_matrix> m(new cpu_matrix(rows, cols));
   m->type_ = t.type;

@@ -9,6 +9,7 @@
 #include "gpu/runner/paged_attention.hpp"
 #include "gpu/runner/row_kernels.hpp"
 #include "model/io/dequantize.hpp"
+#include "model/io/synthetic_tensor.hpp"
 
 namespace moeserve::gpu {
 
@@ -115,6 +116,13 @@ std::unique_ptr<model::backend_weight> gpu_backend::load_matrix(const model::ten
   require(rows > 0 && cols > 0, "load_matrix: empty tensor");
   const auto row_bytes = static_cast<std::size_t>(cols) * sizeof(bf16);
   auto w = std::make_unique<device_weight>(rows, cols, row_bytes * static_cast<std::size_t>(rows));
+  if (source.synthetic != model::synthetic_fill::none) {  // --load-format dummy: made here, never on the host
+    require(source.synthetic != model::synthetic_fill::zeros, "load_matrix: a zero matrix");
+    fill_synthetic(static_cast<bf16*>(w->data()), static_cast<std::size_t>(rows * cols), model::synthetic_seed(source.name),
+                   source.synthetic == model::synthetic_fill::ones, model::synthetic_half_width, stream_);
+    MOESERVE_CUDA_CHECK(cudaStreamSynchronize(stream_));
+    return w;
+  }
   const std::int64_t chunk = std::max<std::int64_t>(1, static_cast<std::int64_t>(staging_bytes / row_bytes));
   require(static_cast<std::size_t>(cols) * sizeof(bf16) <= staging_bytes, "load_matrix: a row exceeds the staging buffer");
   auto* staged = static_cast<bf16*>(staging_);

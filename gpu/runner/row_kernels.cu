@@ -140,7 +140,32 @@ __global__ void to_bf16_kernel(const float* x, std::size_t count, __nv_bfloat16*
     out[i] = __float2bfloat16(x[i]);
 }
 
+// model/io/synthetic_tensor.hpp's synthetic_random, on the device.
+__global__ void fill_synthetic_kernel(__nv_bfloat16* out, std::size_t count, std::uint64_t seed, bool ones,
+                                      float half_width) {
+  for (std::size_t i = blockIdx.x * static_cast<std::size_t>(blockDim.x) + threadIdx.x; i < count;
+       i += static_cast<std::size_t>(gridDim.x) * blockDim.x) {
+    if (ones) {
+      out[i] = __float2bfloat16(1.0f);
+      continue;
+    }
+    std::uint64_t z = (seed ^ i) + 0x9e3779b97f4a7c15ull;
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    z ^= z >> 31;
+    const float u = static_cast<float>(z >> 40) * 0x1.0p-24f;
+    out[i] = __float2bfloat16((2.0f * u - 1.0f) * half_width);
+  }
+}
+
 }  // namespace
+
+void fill_synthetic(__nv_bfloat16* out, std::size_t count, std::uint64_t seed, bool ones, float half_width,
+                    cudaStream_t stream) {
+  if (count == 0) return;
+  fill_synthetic_kernel<<<grid_for(count), 256, 0, stream>>>(out, count, seed, ones, half_width);
+  MOESERVE_CUDA_CHECK(cudaGetLastError());
+}
 
 void embed_rows(const __nv_bfloat16* table, const std::int32_t* tokens, int n, int cols, __nv_bfloat16* out,
                 cudaStream_t stream) {

@@ -14,6 +14,8 @@
 //   add_bias        y[t] += bias
 //   add_into        y += x
 //   bf16_to_f32     for reading a tensor back
+//   fill_synthetic  a --load-format dummy weight: model/io/synthetic_tensor.hpp's random
+//                   values (the same formula, element by element), rounded to bf16
 //
 // One block per row for the reductions (256 threads), a grid-stride loop elsewhere.
 #include <cuda_bf16.h>
@@ -49,5 +51,8 @@ void add_bias(__nv_bfloat16* y, const float* bias, int n, int cols, cudaStream_t
 void add_into(__nv_bfloat16* y, const __nv_bfloat16* x, std::size_t count, cudaStream_t stream);
 void bf16_to_f32(const __nv_bfloat16* x, std::size_t count, float* out, cudaStream_t stream);
 void f32_to_bf16(const float* x, std::size_t count, __nv_bfloat16* out, cudaStream_t stream);
+// value = ones ? 1 : synthetic_random(seed, i); scale = the half-width of the uniform range.
+void fill_synthetic(__nv_bfloat16* out, std::size_t count, std::uint64_t seed, bool ones, float half_width,
+                    cudaStream_t stream);
 
 }  // namespace moeserve::gpu

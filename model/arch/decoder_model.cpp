@@ -26,6 +26,16 @@ std::string shape_text(const tensor_view& t) {
   return s + "]";
 }
 
+// A synthetic view (--load-format dummy) takes the shape the loader expects.
+tensor_view shaped(const tensor_view& t, std::int64_t rows, std::int64_t cols) {
+  if (t.synthetic == synthetic_fill::none) return t;
+  tensor_view v = t;
+  v.rank = rows == 0 ? 1 : 2;
+  v.shape = rows == 0 ? std::array<std::int64_t, max_tensor_rank>{cols, 0, 0, 0}
+                      : std::array<std::int64_t, max_tensor_rank>{rows, cols, 0, 0};
+  return v;
+}
+
 // Expert `e` of a GGUF tensor stacking all experts ([experts, rows, cols]).
 tensor_view expert_slice(const tensor_view& t, int e) {
   tensor_view v = t;
@@ -67,7 +77,7 @@ decoder_model::decoder_model(const model_files& files, backend& b, const quant::
 
 std::unique_ptr<backend_weight> decoder_model::load_linear(const tensor_view& t, weight_part part, int layer_index,
                                                            std::int64_t rows, std::int64_t cols) {
-  return loader_->load(t, *layer_kind_of(part), layer_index, rows, cols);
+  return loader_->load(shaped(t, rows, cols), *layer_kind_of(part), layer_index, rows, cols);
 }
 
 std::size_t decoder_model::weight_bytes() const {
@@ -89,14 +99,16 @@ std::size_t decoder_model::weight_bytes() const {
 
 decoder_model::~decoder_model() = default;
 
-std::unique_ptr<backend_weight> decoder_model::load(const tensor_view& t, std::int64_t rows, std::int64_t cols) {
+std::unique_ptr<backend_weight> decoder_model::load(const tensor_view& source, std::int64_t rows, std::int64_t cols) {
+  const tensor_view t = shaped(source, rows, cols);
   if (t.rank != 2 || t.shape[0] != rows || t.shape[1] != cols)
     throw load_error(files_.path().string() + ": tensor \"" + std::string(t.name) + "\" has shape " +
                      shape_text(t) + ", expected [" + std::to_string(rows) + ", " + std::to_string(cols) + "]");
   return backend_.load_matrix(t);
 }
 
-std::unique_ptr<backend_weight> decoder_model::load_vector(const tensor_view& t, std::int64_t n) {
+std::unique_ptr<backend_weight> decoder_model::load_vector(const tensor_view& source, std::int64_t n) {
+  const tensor_view t = shaped(source, 0, n);
   if (t.element_count() != n)
     throw load_error(files_.path().string() + ": tensor \"" + std::string(t.name) + "\" has shape " +
                      shape_text(t) + ", expected " + std::to_string(n) + " values");

@@ -38,7 +38,12 @@ void add_stop(std::vector<token_id>& ids, std::int64_t id) {
 
 }  // namespace
 
-model_bundle::model_bundle(const std::filesystem::path& path) : files_(std::make_unique<model_files>(path)) {
+model_bundle::model_bundle(const std::filesystem::path& path, const bundle_options& o)
+    : files_(std::make_unique<model_files>(path, o.format)) {
+  if (o.skip_tokenizer) {
+    for (const int id : files_->config().eos_token_ids) add_stop(stop_ids_, id);
+    return;
+  }
   std::string template_source;
   chat_template_options options;
   if (const auto* gguf = files_->gguf()) {
@@ -59,16 +64,22 @@ model_bundle::model_bundle(const std::filesystem::path& path) : files_(std::make
 
 model_bundle::~model_bundle() = default;
 
+const tokenizer& model_bundle::tokens() const {
+  if (!tokenizer_) throw std::invalid_argument("the model was loaded without a tokenizer (--skip-tokenizer-init)");
+  return *tokenizer_;
+}
+
 std::vector<token_id> model_bundle::encode_prompt(std::string_view text, bool add_special_tokens) const {
   std::vector<token_id> ids;
-  const auto& special = tokenizer_->special_ids();
+  const auto& special = tokens().special_ids();
   if (add_special_tokens && special.add_bos && special.bos != no_token) ids.push_back(special.bos);
   tokenizer_->encode_into(text, special_tokens::parse, ids);
   return ids;
 }
 
 std::vector<token_id> model_bundle::encode_chat(const chat_request& request) const {
-  if (!chat_) throw std::invalid_argument("this model has no chat template");
+  if (!chat_) throw std::invalid_argument(tokenizer_ ? "this model has no chat template"
+                                                     : "the model was loaded without a tokenizer (--skip-tokenizer-init)");
   const auto rendered = chat_->render(request);  // the segments below view its text
   std::vector<text_segment> segments;
   segments.reserve(rendered.size());

@@ -23,15 +23,24 @@
 
 namespace moeserve::model {
 
+struct bundle_options {
+  load_format format = load_format::auto_;  // dummy: config.json alone (model_files.hpp)
+  // No tokenizer and no chat template (vLLM's --skip-tokenizer-init): prompts come as
+  // token ids and outputs go without text. The stop ids are then the config's.
+  bool skip_tokenizer = false;
+};
+
 class model_bundle {
  public:
   // Throws load_error, config_error, tokenizer_error or template_error.
-  explicit model_bundle(const std::filesystem::path& path);
+  explicit model_bundle(const std::filesystem::path& path, const bundle_options& options = {});
   ~model_bundle();
 
   const model_files& files() const { return *files_; }
   const model_config& config() const { return files_->config(); }
-  const tokenizer& tokens() const { return *tokenizer_; }
+  bool has_tokenizer() const { return tokenizer_ != nullptr; }
+  // Throws std::invalid_argument when the bundle was made without a tokenizer.
+  const tokenizer& tokens() const;
   // Null when the model has no chat template.
   const chat_template* chat() const { return chat_.get(); }
   const std::vector<token_id>& stop_token_ids() const { return stop_ids_; }

@@ -7,6 +7,7 @@
 #include "model/io/ggml_blocks.hpp"
 #include "model/io/half.hpp"
 #include "model/io/load_error.hpp"
+#include "model/io/synthetic_tensor.hpp"
 
 namespace moeserve::model {
 namespace {
@@ -174,6 +175,13 @@ void dequantize_row(dtype t, std::span<const std::byte> src, std::span<float> ds
 }
 
 void dequantize_into(const tensor_view& t, std::span<float> out) {
+  if (t.synthetic != synthetic_fill::none) {
+    if (static_cast<std::int64_t>(out.size()) != t.element_count())
+      throw std::invalid_argument("dequantize_into: synthetic tensor '" + std::string(t.name) + "' size");
+    const auto seed = synthetic_seed(t.name);
+    for (std::size_t i = 0; i < out.size(); ++i) out[i] = synthetic_value(t, seed, i);
+    return;
+  }
   if (!can_dequantize(t.type)) {
     throw load_error("tensor '" + std::string(t.name) + "': cannot dequantize type " + std::string(name(t.type)));
   }
@@ -204,8 +212,14 @@ std::vector<float> dequantize_rows(const tensor_view& t, std::int64_t first_row,
                             ") outside tensor '" + std::string(t.name) + "' of " + std::to_string(rows) + " rows");
   }
   const std::int64_t row_length = t.row_length();
-  const auto bytes_per_row = static_cast<std::size_t>(*row_bytes(t.type, row_length));
   std::vector<float> out(static_cast<std::size_t>(row_count * row_length));
+  if (t.synthetic != synthetic_fill::none) {
+    const auto seed = synthetic_seed(t.name);
+    const auto first = static_cast<std::uint64_t>(first_row * row_length);
+    for (std::size_t i = 0; i < out.size(); ++i) out[i] = synthetic_value(t, seed, first + i);
+    return out;
+  }
+  const auto bytes_per_row = static_cast<std::size_t>(*row_bytes(t.type, row_length));
   const auto src = t.data.subspan(static_cast<std::size_t>(first_row) * bytes_per_row,
                                   static_cast<std::size_t>(row_count) * bytes_per_row);
   dequantize_row(t.type, src, out);

@@ -23,12 +23,18 @@ namespace moeserve::model {
 
 inline constexpr int max_tensor_rank = 4;
 
+// A tensor of a --load-format dummy model (model_files.hpp) has no bytes: its values are
+// made where it is read (synthetic_tensor.hpp), and its shape is the one the loader
+// expects.
+enum class synthetic_fill : std::uint8_t { none, random, ones, zeros };
+
 struct tensor_view {
   std::string_view name;
   dtype type = dtype::f32;
   int rank = 0;
   std::array<std::int64_t, max_tensor_rank> shape{};  // entries past rank are unused (0)
   std::span<const std::byte> data;                    // exactly the tensor's bytes (validated by the reader)
+  synthetic_fill synthetic = synthetic_fill::none;    // not none: no data (see above)
 
   std::span<const std::int64_t> dims() const { return {shape.data(), static_cast<std::size_t>(rank)}; }
 

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <random>
 
+#include "cpu/cpu_backend.hpp"
 #include "gpu/runner/gpu_executor.hpp"
 #include "model/arch/model_files.hpp"
 #include "tests/gpu/gpu_test_support.hpp"
@@ -143,6 +144,25 @@ TEST(gpu_executor, a_bad_plan_is_an_error_result_and_the_executor_goes_on) {
   const auto good = e.execute(prompt_plan(2, 7, o.block_size, true));
   EXPECT_TRUE(good.error.empty()) << good.error;
   EXPECT_EQ(good.tokens.size(), 2u);
+}
+
+// --load-format dummy: the GPU makes the synthetic weights itself with the host's formula,
+// so the GPU and CPU backends run the same model.
+TEST(gpu_executor, dummy_weights_are_the_cpus) {
+  MOESERVE_REQUIRE_CUDA_DEVICE();
+  const model::model_files files(std::filesystem::path(MOESERVE_ARCH_FIXTURES) / "qwen3_moe", model::load_format::dummy);
+  cpu::cpu_backend cpu_backend(2);
+  model::decoder_model on_cpu(files, cpu_backend);
+  cpu_backend.allocate_kv_cache(on_cpu.kv_spec(16, 8));
+  const auto o = options_for_tests();
+  gpu_executor e(files, o);
+  const auto plan = prompt_plan(2, 9, o.block_size, true);
+  std::vector<float> a(2 * std::size_t(e.config().vocab_size)), b(a.size());
+  e.forward(plan.batch, a);  // blocks 0, 1, 4 and 5
+  on_cpu.forward(plan.batch, b);
+  double diff = 0, norm = 0;
+  for (std::size_t i = 0; i < a.size(); ++i) diff += (double(a[i]) - b[i]) * (a[i] - b[i]), norm += double(b[i]) * b[i];
+  EXPECT_LE(std::sqrt(diff / norm), 3e-2);
 }
 
 }  // namespace
