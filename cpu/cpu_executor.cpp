@@ -25,19 +25,8 @@ cpu_executor::cpu_executor(const model::model_files& files, const cpu_executor_o
 void cpu_executor::forward(const model::step_batch& batch, std::span<float> logits) { model_.forward(batch, logits); }
 
 model::step_result cpu_executor::execute(const model::step_plan& plan) {
-  model::step_result result;
-  result.step = plan.step;
-  try {
-    samplers_.begin(plan);
-    const auto vocab = model_.config().vocab_size;
-    logits_.resize(plan.batch.logit_rows.size() * static_cast<std::size_t>(vocab));
-    model_.forward(plan.batch, logits_);
-    result.tokens = samplers_.sample(plan, logits_, vocab);
-  } catch (const std::exception& e) {
-    result.tokens.clear();
-    result.error = e.what();
-  }
-  return result;
+  return samplers_.run(plan, model_.config().vocab_size,
+                       [this](const model::step_batch& batch, std::span<float> logits) { model_.forward(batch, logits); });
 }
 
 }  // namespace moeserve::cpu

@@ -58,7 +58,6 @@ class cpu_executor final : public model::step_executor {
   cpu_backend backend_;
   model::decoder_model model_;
   model::sequence_samplers samplers_;
-  std::vector<float> logits_;
 };
 
 }  // namespace moeserve::cpu

@@ -123,20 +123,10 @@ void gpu_executor::forward(const model::step_batch& batch, std::span<float> logi
 }
 
 model::step_result gpu_executor::execute(const model::step_plan& plan) {
-  model::step_result result;
-  result.step = plan.step;
-  try {
+  return samplers_.run(plan, model_->config().vocab_size, [this](const model::step_batch& batch, std::span<float> logits) {
     MOESERVE_CUDA_CHECK(cudaSetDevice(options_.device));
-    samplers_.begin(plan);
-    const int vocab = model_->config().vocab_size;
-    logits_.resize(plan.batch.logit_rows.size() * static_cast<std::size_t>(vocab));
-    model_->forward(plan.batch, logits_);
-    result.tokens = samplers_.sample(plan, logits_, vocab);
-  } catch (const std::exception& e) {
-    result.tokens.clear();
-    result.error = e.what();
-  }
-  return result;
+    model_->forward(batch, logits);
+  });
 }
 
 }  // namespace moeserve::gpu

@@ -82,7 +82,6 @@ class gpu_executor final : public model::step_executor {
   std::unique_ptr<gpu_backend> backend_;
   std::unique_ptr<model::decoder_model> model_;
   model::sequence_samplers samplers_;
-  std::vector<float> logits_;
   int num_blocks_ = 0;
   std::size_t activation_bytes_ = 0;
   std::size_t free_at_start_ = 0;  // device memory free when the executor began

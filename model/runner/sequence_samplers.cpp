@@ -52,4 +52,20 @@ std::vector<sampled_token> sequence_samplers::sample(const step_plan& plan, std:
   return out;
 }
 
+step_result sequence_samplers::run(const step_plan& plan, int vocab,
+                                   const std::function<void(const step_batch&, std::span<float>)>& forward) {
+  step_result result;
+  result.step = plan.step;
+  try {
+    begin(plan);
+    logits_.resize(plan.batch.logit_rows.size() * static_cast<std::size_t>(vocab));
+    forward(plan.batch, logits_);
+    result.tokens = sample(plan, logits_, vocab);
+  } catch (const std::exception& e) {
+    result.tokens.clear();
+    result.error = e.what();
+  }
+  return result;
+}
+
 }  // namespace moeserve::model

@@ -9,8 +9,9 @@
 //                overwrite it from their first position on
 //
 // A step is: begin(plan) before the forward pass, then sample(plan, logits) with the
-// host logits of the plan's logit rows, in plan order. Threading: the executor's thread.
+// host logits of the plan's logit rows, in plan order; run() does the three. Threading: the executor's thread.
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <span>
 #include <unordered_map>
@@ -30,6 +31,10 @@ class sequence_samplers {
   // One sampled token per planned sequence that samples, in plan order, from `logits`
   // (batch.logit_rows.size() rows of `vocab` floats, modified in place).
   std::vector<sampled_token> sample(const step_plan& plan, std::span<float> logits, int vocab);
+  // An executor's whole step: begin(plan), forward(batch, logits) into a buffer of
+  // logit_rows x vocab floats, sample. Never throws: a failure is the result's error.
+  step_result run(const step_plan& plan, int vocab,
+                  const std::function<void(const step_batch&, std::span<float>)>& forward);
 
   std::size_t live() const { return sequences_.size(); }
 
@@ -39,6 +44,7 @@ class sequence_samplers {
     std::vector<int> history;
   };
   std::unordered_map<sequence_id, state> sequences_;
+  std::vector<float> logits_;
 };
 
 }  // namespace moeserve::model

@@ -38,6 +38,7 @@
 #include "model/io/load_error.hpp"
 #include "model/io/safetensors_file.hpp"
 #include "model/io/safetensors_writer.hpp"
+#include "tests/support/arch_fixtures.hpp"
 
 namespace moeserve::cpu {
 namespace {
@@ -50,26 +51,12 @@ std::filesystem::path fixture(const std::string& name) {
   return std::filesystem::path(MOESERVE_ARCH_FIXTURES) / name;
 }
 
-struct expected_prompt {
-  std::vector<std::int32_t> ids;
-  std::vector<float> logits;
-};
+using expected_prompt = test_support::prompt_case;
 
 std::vector<expected_prompt> read_expected(const std::string& name) {
   std::string dir = name;
   if (dir.ends_with(".gguf")) dir.resize(dir.size() - 5);
-  model::safetensors_file f(std::filesystem::path(MOESERVE_ARCH_FIXTURES) / dir / "expected.safetensors");
-  std::vector<expected_prompt> out;
-  for (int i = 0;; ++i) {
-    const auto* ids = f.find_tensor("input_ids." + std::to_string(i));
-    if (!ids) break;
-    expected_prompt c;
-    c.ids.resize(static_cast<std::size_t>(ids->element_count()));
-    std::memcpy(c.ids.data(), ids->data.data(), ids->data.size());
-    c.logits = model::dequantize(*f.find_tensor("logits." + std::to_string(i)));
-    out.push_back(std::move(c));
-  }
-  return out;
+  return test_support::read_expected(std::filesystem::path(MOESERVE_ARCH_FIXTURES) / dir);
 }
 
 // All prompts' logits, one prefill step per prompt.
